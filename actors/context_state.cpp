@@ -1,0 +1,58 @@
+#include "context_state.hpp"
+
+#include "deadline_timer.hpp"
+
+namespace parallel::detail {
+
+context_state::context_state(std::shared_ptr<context_state> parent,
+                             std::optional<clock::time_point> deadline)
+  : parent_(std::move(parent)), own_deadline_(deadline) {
+  effective_deadline_ = own_deadline_;
+  if (parent_ && parent_->effective_deadline_
+      && (!effective_deadline_
+          || *parent_->effective_deadline_ < *effective_deadline_))
+    effective_deadline_ = parent_->effective_deadline_;
+}
+
+void context_state::attach_to_parent() {
+  // Registering runs the callback at once if the parent is already cancelled.
+  if (parent_)
+    on_parent_stop_.emplace(parent_->token(), forward_cancel{this});
+}
+
+void context_state::forward_cancel::operator()() const noexcept {
+  child->cancel(child->parent_->cause());
+}
+
+bool context_state::cancelled() const noexcept {
+  if (cancelled_.load(std::memory_order_acquire))
+    return true;
+  if (own_deadline_ && clock::now() >= *own_deadline_) {
+    cancel(make_error(errc::deadline_exceeded));
+    return true;
+  }
+  return false;
+}
+
+error context_state::cause() const {
+  if (!cancelled())
+    return {};
+  std::lock_guard<std::mutex> guard{mtx_};
+  return cause_;
+}
+
+void context_state::cancel(error cause) const {
+  if (!cause)
+    cause = make_error(errc::cancelled);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (cancelled_.load(std::memory_order_relaxed))
+      return;
+    cause_ = std::move(cause);
+    cancelled_.store(true, std::memory_order_release);
+  }
+  // Outside the lock: callbacks (children, group supervisors) read our cause.
+  source_.request_stop();
+}
+
+} // namespace parallel::detail

@@ -1,0 +1,67 @@
+// The shared state behind `context` and `canceller`.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "parallel/error.hpp"
+
+namespace parallel::detail {
+
+/// One node in the tree of contexts. Cancellation is a one-way latch: the
+/// first cause is kept, then the stop source fires, which runs the children's
+/// forwarding callbacks (and any `std::stop_callback` users registered).
+class context_state {
+public:
+  using clock = std::chrono::steady_clock;
+
+  context_state(std::shared_ptr<context_state> parent,
+                std::optional<clock::time_point> deadline);
+
+  context_state(const context_state&) = delete;
+  context_state& operator=(const context_state&) = delete;
+
+  /// Wires this state to its parent: call once, right after construction.
+  void attach_to_parent();
+
+  /// True once cancelled; also cancels lazily when the own deadline passed.
+  bool cancelled() const noexcept;
+
+  /// Empty until cancelled.
+  error cause() const;
+
+  /// Cancels with `cause` unless already cancelled (the first cause wins).
+  /// Never call this while holding a lock a stop callback may take.
+  void cancel(error cause) const;
+
+  std::stop_token token() const noexcept {
+    return source_.get_token();
+  }
+
+  /// The earliest deadline on the path to the root.
+  std::optional<clock::time_point> deadline() const noexcept {
+    return effective_deadline_;
+  }
+
+private:
+  // Forwards the parent's cancellation, with the parent's cause.
+  struct forward_cancel {
+    const context_state* child;
+    void operator()() const noexcept;
+  };
+
+  std::shared_ptr<context_state> parent_;
+  std::optional<clock::time_point> own_deadline_;
+  std::optional<clock::time_point> effective_deadline_;
+  mutable std::mutex mtx_;
+  mutable error cause_;
+  mutable std::atomic<bool> cancelled_{false};
+  mutable std::stop_source source_;
+  std::optional<std::stop_callback<forward_cancel>> on_parent_stop_;
+};
+
+} // namespace parallel::detail

@@ -1,0 +1,52 @@
+// Creating groups, and the executor's blocking wait.
+#include "parallel/executor.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include "parallel/detail/spawn.hpp"
+#include "sentinel.hpp"
+#include "supervisor.hpp"
+
+namespace parallel {
+
+namespace detail {
+
+std::shared_ptr<group_handle> make_group(caf::actor_system& sys,
+                                         const context& parent,
+                                         std::size_t bound) {
+  auto core = std::make_shared<group_core>(sys, parent, bound);
+  auto guard = sys.spawn<sentinel>();
+  auto sup = sys.spawn<supervisor>(core, guard);
+  core->start(sup);
+  return std::make_shared<group_handle>(std::move(core), std::move(guard));
+}
+
+} // namespace detail
+
+void executor::wait() {
+  core().wait_tasks();
+  finish();
+}
+
+void executor::finish() {
+  core().mark_done();
+  core().rethrow_if_panicked();
+}
+
+group_stats executor::stats() const {
+  return core().stats();
+}
+
+const context& executor::group_context() const {
+  return core().ctx();
+}
+
+executor unlimited(caf::actor_system& sys, context ctx) {
+  return executor{detail::make_group(sys, ctx, detail::group_core::unbounded)};
+}
+
+executor limited(caf::actor_system& sys, context ctx, std::size_t max_in_flight) {
+  return executor{detail::make_group(sys, ctx, max_in_flight)};
+}
+
+} // namespace parallel

@@ -1,0 +1,444 @@
+// The rules of a group: queueing, handing tasks to workers under the bound,
+// growing the worker pool, finishing, cancelling and abandoning.
+#include "parallel/detail/group_core.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include "parallel/detail/atoms.hpp"
+#include "parallel/detail/wrapper_state.hpp"
+#include "parallel/misuse_error.hpp"
+
+namespace parallel::detail {
+
+namespace {
+
+// Workers an unlimited group starts before it waits for signs of blocking.
+std::size_t default_eager_workers() {
+  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+} // namespace
+
+group_core::group_core(caf::actor_system& sys, const context& parent,
+                       std::size_t bound)
+  : sys_(sys),
+    bound_(bound),
+    eager_limit_(bound == unbounded ? default_eager_workers() : bound) {
+  auto [ctx, cancel] = with_cancel(parent);
+  ctx_ = std::move(ctx);
+  cancel_ = std::move(cancel);
+}
+
+group_core::~group_core() {
+  on_cancel_.reset();
+}
+
+// -- handles ------------------------------------------------------------------
+
+void group_core::submit(std::unique_ptr<task> t) {
+  actions a;
+  {
+    std::unique_lock<std::mutex> lk{mtx_};
+    if (panic_) {
+      auto p = panic_;
+      lk.unlock();
+      std::rethrow_exception(p);
+    }
+    if (closed_)
+      throw misuse_error{};
+    ++stats_.submitted;
+    if (ctx_.cancelled()) {
+      ++stats_.skipped;
+      lk.unlock();
+      return; // `t` is destroyed unrun, outside the lock
+    }
+    ++outstanding_;
+    if (bound_ == 0) {
+      start_locked();
+      lk.unlock();
+      run_inline(std::move(t));
+      return;
+    }
+    queue_.push_back(std::move(t));
+    pump_locked(a);
+  }
+  perform(a);
+}
+
+void group_core::run_inline(std::unique_ptr<task> t) {
+  if (t->as_request()) {
+    // The serial executor sends the request through the supervisor like any
+    // group (no thread waits for the reply there) and blocks the caller until
+    // it is answered, so serial still means one task at a time, in order.
+    actions a;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      a.requests = requests_.empty();
+      requests_.push_back(std::move(t));
+    }
+    perform(a);
+    std::unique_lock<std::mutex> lk{mtx_};
+    cv_.wait(lk, [this] { return in_flight_ == 0; });
+    return;
+  }
+  auto outcome = run_guarded(*t);
+  t.reset();
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    --in_flight_;
+    --outstanding_;
+    count_locked(outcome);
+    check_finished_locked(a);
+  }
+  perform(a);
+}
+
+void group_core::close() {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    check_finished_locked(a);
+  }
+  perform(a);
+}
+
+void group_core::wait_tasks() {
+  close();
+  std::unique_lock<std::mutex> lk{mtx_};
+  cv_.wait(lk, [this] { return finished_; });
+}
+
+void group_core::mark_done() const {
+  cancel(make_error(errc::group_done));
+}
+
+error group_core::stop_cause() const {
+  auto cause = ctx_.cause();
+  if (is(cause, errc::group_done))
+    return {};
+  return cause;
+}
+
+void group_core::rethrow_if_panicked() const {
+  std::exception_ptr p;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    p = panic_;
+  }
+  if (p)
+    std::rethrow_exception(p);
+}
+
+void group_core::record_panic(std::exception_ptr e) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!panic_)
+      panic_ = std::move(e);
+  }
+  cancel(make_error(errc::panicked));
+}
+
+group_stats group_core::stats() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto result = stats_;
+  result.running = in_flight_;
+  return result;
+}
+
+bool group_core::finished() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return finished_;
+}
+
+void group_core::add_wrapper(std::shared_ptr<wrapper_base> w) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  wrappers_.push_back(std::move(w));
+}
+
+caf::actor group_core::supervisor() const {
+  std::lock_guard<std::mutex> guard{sup_mtx_};
+  return supervisor_;
+}
+
+// -- supervisor ---------------------------------------------------------------
+
+void group_core::start(caf::actor supervisor) {
+  {
+    std::lock_guard<std::mutex> guard{sup_mtx_};
+    supervisor_ = std::move(supervisor);
+  }
+  // Cancellation from anywhere (parent, deadline, a task error) reaches the
+  // supervisor as a message, so it can drop the queue and stop waiting for
+  // replies. Runs at once if the parent is already cancelled.
+  on_cancel_.emplace(ctx_.stop_token(), std::function<void()>{[this] {
+                       if (auto sup = this->supervisor())
+                         caf::anon_send(sup, cancel_atom::value);
+                     }});
+}
+
+bool group_core::add_worker(std::unique_ptr<worker_record> rec) {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (spawning_ > 0)
+      --spawning_;
+    if (retired_)
+      return false;
+    idle_.push_back(rec.get());
+    workers_.push_back(std::move(rec));
+    pump_locked(a);
+  }
+  perform(a);
+  return true;
+}
+
+std::pair<std::size_t, bool> group_core::check_progress() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  bool starving = !queue_.empty() && idle_.empty() && in_flight_ < bound_
+                  && !ctx_.cancelled();
+  if (!starving) {
+    tick_pending_ = false;
+    return {0, false};
+  }
+  std::size_t n = 0;
+  if (completions_ == last_completions_) {
+    // No task finished since the last check: the busy workers block (maybe
+    // on each other). Double the pool, up to the bound and the backlog.
+    auto have = workers_.size() + spawning_;
+    n = std::min({std::max<std::size_t>(1, have), bound_ - have, queue_.size()});
+    spawning_ += n;
+  }
+  last_completions_ = completions_;
+  return {n, true};
+}
+
+std::vector<std::unique_ptr<task>> group_core::take_requests() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return std::move(requests_);
+}
+
+void group_core::finish_request(std::unique_ptr<task> t,
+                                std::optional<task_outcome> outcome,
+                                bool started) {
+  t.reset();
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    --in_flight_;
+    --outstanding_;
+    if (started)
+      count_locked(outcome);
+    else
+      ++stats_.skipped;
+    if (bound_ == 0 && in_flight_ == 0)
+      cv_.notify_all(); // a serial caller waits for its request
+    pump_locked(a);
+    check_finished_locked(a);
+  }
+  perform(a);
+}
+
+void group_core::on_cancelled() {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    pump_locked(a);
+    check_finished_locked(a);
+  }
+  perform(a);
+}
+
+void group_core::abandon() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    abandoned_ = true;
+  }
+  if (!finished())
+    cancel(make_error(errc::group_abandoned));
+  on_cancelled();
+}
+
+std::vector<caf::actor> group_core::retire_workers() {
+  std::vector<caf::actor> result;
+  std::lock_guard<std::mutex> guard{mtx_};
+  retired_ = true;
+  idle_.clear();
+  for (auto& rec : workers_)
+    if (rec->self)
+      result.push_back(std::move(rec->self));
+  return result;
+}
+
+void group_core::on_supervisor_exit() {
+  {
+    std::lock_guard<std::mutex> guard{sup_mtx_};
+    supervisor_ = nullptr;
+  }
+  std::vector<caf::actor> to_stop;
+  std::vector<std::shared_ptr<wrapper_base>> wrappers;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    retired_ = true;
+    idle_.clear();
+    for (auto& rec : workers_)
+      if (rec->self)
+        to_stop.push_back(std::move(rec->self));
+    wrappers.swap(wrappers_);
+  }
+  for (auto& w : wrappers)
+    if (auto r = w->release_reducer())
+      to_stop.push_back(std::move(r));
+  for (auto& x : to_stop)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  if (!finished())
+    cancel(make_error(errc::group_abandoned));
+}
+
+// -- workers ------------------------------------------------------------------
+
+void group_core::work(worker_record& rec) {
+  std::unique_ptr<task> t;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    t = std::move(rec.assigned);
+  }
+  while (t) {
+    auto outcome = run_guarded(*t);
+    t.reset(); // the closure dies outside the lock
+    actions a;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      --in_flight_;
+      --outstanding_;
+      ++completions_;
+      count_locked(outcome);
+      // Offer ourselves first (LIFO): if the queue has a task for a worker,
+      // we take it here without a message.
+      if (!retired_)
+        idle_.push_back(&rec);
+      pump_locked(a);
+      if (rec.assigned) {
+        t = std::move(rec.assigned);
+        auto i = std::find(a.wake.begin(), a.wake.end(), rec.self);
+        if (i != a.wake.end())
+          a.wake.erase(i);
+      }
+      check_finished_locked(a);
+    }
+    perform(a);
+  }
+}
+
+// -- rules --------------------------------------------------------------------
+
+std::optional<task_outcome> group_core::run_guarded(task& t) {
+  try {
+    return t.run(ctx_);
+  } catch (...) {
+    record_panic(std::current_exception());
+    return std::nullopt;
+  }
+}
+
+void group_core::start_locked() {
+  ++in_flight_;
+  stats_.peak_in_flight = std::max(stats_.peak_in_flight, in_flight_);
+}
+
+void group_core::count_locked(std::optional<task_outcome> outcome) {
+  if (!outcome)
+    ++stats_.panicked;
+  else if (*outcome == task_outcome::succeeded)
+    ++stats_.succeeded;
+  else
+    ++stats_.failed;
+}
+
+void group_core::pump_locked(actions& a) {
+  if (ctx_.cancelled()) {
+    drop_queue_locked(a);
+    return;
+  }
+  while (!queue_.empty() && in_flight_ < bound_) {
+    auto& front = queue_.front();
+    if (front->as_request()) {
+      if (requests_.empty())
+        a.requests = true;
+      requests_.push_back(std::move(front));
+      queue_.pop_front();
+      start_locked();
+      continue;
+    }
+    if (idle_.empty())
+      break;
+    auto* rec = idle_.back();
+    idle_.pop_back();
+    rec->assigned = std::move(front);
+    queue_.pop_front();
+    start_locked();
+    a.wake.push_back(rec->self);
+  }
+  if (queue_.empty() || in_flight_ >= bound_ || !idle_.empty() || retired_)
+    return;
+  // A task waits for a worker and none is idle.
+  auto have = workers_.size() + spawning_;
+  if (have < eager_limit_ && spawning_ < queue_.size()) {
+    ++spawning_;
+    ++a.spawn;
+  } else if (have < bound_ && !tick_pending_) {
+    tick_pending_ = true;
+    last_completions_ = completions_;
+    a.tick = true;
+  }
+}
+
+void group_core::drop_queue_locked(actions& a) {
+  auto n = queue_.size();
+  if (n == 0)
+    return;
+  stats_.skipped += n;
+  outstanding_ -= n;
+  a.dropped.reserve(n);
+  for (auto& t : queue_)
+    a.dropped.push_back(std::move(t));
+  queue_.clear();
+}
+
+void group_core::check_finished_locked(actions& a) {
+  if (finished_ || outstanding_ != 0 || !(closed_ || abandoned_))
+    return;
+  finished_ = true;
+  cv_.notify_all();
+  a.finished.reserve(wrappers_.size() + 1);
+  for (auto& w : wrappers_)
+    if (auto r = w->reducer())
+      a.finished.push_back(std::move(r));
+  a.finished.push_back(nullptr); // placeholder for the supervisor
+}
+
+void group_core::perform(actions& a) {
+  a.dropped.clear();
+  for (auto& w : a.wake)
+    caf::anon_send(w, wake_atom::value);
+  if (a.spawn == 0 && !a.tick && !a.requests && a.finished.empty())
+    return;
+  auto sup = supervisor();
+  if (!sup)
+    return;
+  if (a.spawn > 0)
+    caf::anon_send(sup, spawn_atom::value, a.spawn);
+  if (a.tick)
+    caf::anon_send(sup, tick_atom::value);
+  if (a.requests)
+    caf::anon_send(sup, requests_atom::value);
+  for (auto& x : a.finished)
+    caf::anon_send(x ? x : sup, finished_atom::value);
+}
+
+} // namespace parallel::detail

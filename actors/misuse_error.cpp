@@ -1,0 +1,9 @@
+#include "parallel/misuse_error.hpp"
+
+namespace parallel {
+
+misuse_error::misuse_error()
+  : std::logic_error("parallel executor misuse: don't reuse executors") {
+}
+
+} // namespace parallel

@@ -1,0 +1,31 @@
+// The message vocabulary between handles, supervisor, workers and reducers.
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace parallel::detail {
+
+/// handle -> supervisor/reducer (request): reply `done_atom` once finished.
+using await_atom = caf::atom_constant<caf::atom("pawait")>;
+/// Reply to `await_atom`.
+using done_atom = caf::atom_constant<caf::atom("pdone")>;
+/// group -> worker: take your assigned task.
+using wake_atom = caf::atom_constant<caf::atom("pwake")>;
+/// supervisor -> worker: the group is finished, quit.
+using retire_atom = caf::atom_constant<caf::atom("pretire")>;
+/// group -> supervisor: spawn N more workers.
+using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
+/// group -> supervisor: tasks are queued and every worker is busy.
+using tick_atom = caf::atom_constant<caf::atom("ptick")>;
+/// supervisor -> itself: check whether the busy workers made progress.
+using check_atom = caf::atom_constant<caf::atom("pcheck")>;
+/// group -> supervisor: request tasks are ready to be sent.
+using requests_atom = caf::atom_constant<caf::atom("preqs")>;
+/// context -> supervisor: the group's context was cancelled.
+using cancel_atom = caf::atom_constant<caf::atom("pcancel")>;
+/// group -> supervisor and reducers: every task has finished, none may follow.
+using finished_atom = caf::atom_constant<caf::atom("pfinished")>;
+/// producer -> reducer: results wait in the inbox.
+using drain_atom = caf::atom_constant<caf::atom("pdrain")>;
+
+} // namespace parallel::detail

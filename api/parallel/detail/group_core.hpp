@@ -1,0 +1,198 @@
+// group_core: the state of one group, shared by its handles and its actors.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "parallel/context.hpp"
+#include "parallel/detail/task.hpp"
+#include "parallel/group_stats.hpp"
+
+namespace parallel::detail {
+
+class wrapper_base;
+
+/// A worker actor's slot in its group: the group hands it a task here and
+/// wakes it with one message. Owned by the group core.
+struct worker_record {
+  caf::actor self;                 // strong until the worker is retired
+  std::unique_ptr<task> assigned;  // set under the group's lock
+};
+
+/// The state of one group and the rules that drive it. The supervisor actor,
+/// the worker actors and the reducers act on it; handles submit to it.
+///
+/// The queue belongs to the group: `go` appends under the lock and a worker
+/// that finishes a task takes the next one under the same lock, so a busy
+/// group moves tasks with no message at all. Messages are sent only to wake an
+/// idle worker, to ask the supervisor for a worker or to send a request, and to
+/// announce that the group is finished.
+class group_core {
+public:
+  static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+
+  /// `bound == 0` is the serial executor (tasks run inline in `submit`).
+  group_core(caf::actor_system& sys, const context& parent, std::size_t bound);
+
+  ~group_core();
+
+  group_core(const group_core&) = delete;
+  group_core& operator=(const group_core&) = delete;
+
+  caf::actor_system& system() const noexcept {
+    return sys_;
+  }
+
+  /// The group's own context: a child of the parent given at creation.
+  const context& ctx() const noexcept {
+    return ctx_;
+  }
+
+  /// Cancels the group's context (the first cause wins).
+  void cancel(error cause) const {
+    cancel_(std::move(cause));
+  }
+
+  // -- used by handles -------------------------------------------------------
+
+  /// Queues `t` (or runs it inline for the serial executor). Throws
+  /// `misuse_error` after `close()`; rethrows the group's panic if there is
+  /// one; drops `t` (counted as skipped) if the context is cancelled.
+  void submit(std::unique_ptr<task> t);
+
+  /// No more tasks may be submitted. Finishes the group if nothing is running.
+  void close();
+
+  /// `close()`, then blocks until every submitted task has finished.
+  void wait_tasks();
+
+  /// Cancels the context with `errc::group_done` unless it has a cause.
+  void mark_done() const;
+
+  /// The context's cause, unless it is `errc::group_done`.
+  error stop_cause() const;
+
+  /// Rethrows the first exception a task or receiver threw, if any.
+  void rethrow_if_panicked() const;
+
+  /// Records a panic (the first one is kept) and cancels with `errc::panicked`.
+  void record_panic(std::exception_ptr e);
+
+  group_stats stats() const;
+
+  /// True once closed (or abandoned) and no task is queued or running.
+  bool finished() const;
+
+  /// Keeps a wrapper alive while the group lives and tells its reducer when the
+  /// group is finished.
+  void add_wrapper(std::shared_ptr<wrapper_base> w);
+
+  /// The supervisor, or an invalid handle once it has exited.
+  caf::actor supervisor() const;
+
+  // -- used by the supervisor ------------------------------------------------
+
+  /// Called once by the spawner, right after the supervisor exists.
+  void start(caf::actor supervisor);
+
+  /// A newly spawned worker joins the idle set and gets work at once.
+  /// Returns false if the group no longer needs it (retire it right away).
+  bool add_worker(std::unique_ptr<worker_record> rec);
+
+  /// Called `tick` after `tick_atom`: returns how many workers to spawn
+  /// because the busy ones made no progress, and whether to check again.
+  std::pair<std::size_t, bool> check_progress();
+
+  /// Request tasks ready to be sent.
+  std::vector<std::unique_ptr<task>> take_requests();
+
+  /// A request task ended (or was never sent: `started == false`).
+  void finish_request(std::unique_ptr<task> t, std::optional<task_outcome> outcome,
+                      bool started = true);
+
+  /// The context was cancelled: drop queued tasks.
+  void on_cancelled();
+
+  /// The last handle is gone: cancel with `errc::group_abandoned` unless the
+  /// group is finished, and drop queued tasks.
+  void abandon();
+
+  /// Handles of every idle worker, which may now quit (the group is finished).
+  std::vector<caf::actor> retire_workers();
+
+  /// The supervisor is terminating: release every actor the group holds.
+  void on_supervisor_exit();
+
+  // -- used by workers -------------------------------------------------------
+
+  /// Runs the worker's assigned task and then every task it can take.
+  void work(worker_record& rec);
+
+private:
+  // Side effects decided under the lock and performed after releasing it.
+  struct actions {
+    std::vector<caf::actor> wake;
+    std::size_t spawn = 0;
+    bool tick = false;
+    bool requests = false;
+    std::vector<caf::actor> finished;  // supervisor and reducers to notify
+    std::vector<std::unique_ptr<task>> dropped;
+    caf::actor supervisor;
+  };
+
+  void pump_locked(actions& a);
+  void drop_queue_locked(actions& a);
+  void check_finished_locked(actions& a);
+  void start_locked();
+  void count_locked(std::optional<task_outcome> outcome);
+  void perform(actions& a);
+  std::optional<task_outcome> run_guarded(task& t);
+  void run_inline(std::unique_ptr<task> t);
+
+  caf::actor_system& sys_;
+  context ctx_;
+  canceller cancel_;
+  const std::size_t bound_;         // max tasks in flight; 0 = serial
+  const std::size_t eager_limit_;   // workers spawned without waiting for a tick
+
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<task>> queue_;
+  std::vector<std::unique_ptr<task>> requests_;  // handed to the supervisor
+  std::vector<std::unique_ptr<worker_record>> workers_;
+  std::vector<worker_record*> idle_;
+  std::vector<std::shared_ptr<wrapper_base>> wrappers_;
+  std::size_t in_flight_ = 0;
+  std::size_t outstanding_ = 0;  // queued + in flight
+  std::size_t spawning_ = 0;
+  bool tick_pending_ = false;
+  std::size_t completions_ = 0;       // thread tasks finished, for ticks
+  std::size_t last_completions_ = 0;
+  bool closed_ = false;
+  bool abandoned_ = false;
+  bool finished_ = false;
+  bool retired_ = false;
+  std::exception_ptr panic_;
+  group_stats stats_;
+
+  // The supervisor has its own lock: the context's stop callback reads it and
+  // may run on a thread that holds `mtx_`.
+  mutable std::mutex sup_mtx_;
+  caf::actor supervisor_;
+  std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
+};
+
+} // namespace parallel::detail

@@ -1,0 +1,78 @@
+// task: one unit of work queued in a group (a closure or an actor request).
+#pragma once
+
+#include <cstdint>
+
+#include <caf/actor.hpp>
+#include <caf/duration.hpp>
+#include <caf/message.hpp>
+
+#include "parallel/context.hpp"
+#include "parallel/error.hpp"
+
+namespace parallel::detail {
+
+/// How a task ended, for the group's counters. A panic is an exception
+/// escaping `run`, not a value of this enum.
+enum class task_outcome : uint8_t { succeeded, failed };
+
+/// A queued unit of work. The queue owns it; a worker runs it once and
+/// destroys it. A task that never starts is destroyed without running.
+class task {
+public:
+  virtual ~task() = default;
+
+  /// Runs the work on a worker thread (or inline for the serial executor) and
+  /// hands its result to the wrapper's reducer. May throw: that is a panic.
+  virtual task_outcome run(const context& ctx) = 0;
+
+  /// Non-null for tasks that are an actor request (`go_request`).
+  virtual class request_task* as_request() noexcept {
+    return nullptr;
+  }
+};
+
+/// A task that is one actor request: it holds an in-flight slot while the
+/// reply is pending, but no thread. The supervisor sends it and routes the
+/// reply or error back here.
+class request_task : public task {
+public:
+  request_task(caf::actor dest, caf::duration timeout, caf::message content)
+    : dest_(std::move(dest)), timeout_(timeout), content_(std::move(content)) {
+  }
+
+  const caf::actor& dest() const noexcept {
+    return dest_;
+  }
+
+  caf::duration timeout() const noexcept {
+    return timeout_;
+  }
+
+  const caf::message& content() const noexcept {
+    return content_;
+  }
+
+  /// The destination answered. May throw (a panic).
+  virtual task_outcome on_reply(caf::message& reply) = 0;
+
+  /// The request failed: error reply, timeout, or the destination died.
+  virtual task_outcome on_error(error err) = 0;
+
+  request_task* as_request() noexcept final {
+    return this;
+  }
+
+  /// Never called: the group routes requests through the supervisor (or a
+  /// blocking request for the serial executor).
+  task_outcome run(const context&) final {
+    return task_outcome::failed;
+  }
+
+private:
+  caf::actor dest_;
+  caf::duration timeout_;
+  caf::message content_;
+};
+
+} // namespace parallel::detail

@@ -1,0 +1,99 @@
+// wrapper_handle: what the six wrappers share (go, go_request, wait, await).
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include <caf/actor.hpp>
+
+#include "parallel/detail/atoms.hpp"
+#include "parallel/detail/invoke.hpp"
+#include "parallel/detail/spawn.hpp"
+#include "parallel/executor.hpp"
+#include "parallel/group_stats.hpp"
+
+namespace parallel::detail {
+
+/// The common part of a wrapper over an executor. `State` is the wrapper's
+/// reduction (a `wrapper_state<Item>` that is also the tasks' sink); its
+/// `result(cause)` computes what `wait()` returns.
+template <class State>
+class wrapper_handle {
+public:
+  /// Submits `task`, called with the group's context. Its result goes to this
+  /// wrapper's reducer. Same rules as `executor::go`.
+  template <class F>
+  void go(F&& task) {
+    auto* st = state_.get();
+    ex_.core().submit(make_fn_task(std::forward<F>(task), st, st->next_index()));
+  }
+
+  /// Submits `request(dest, timeout, xs...)` as a task. The reply is the
+  /// task's value (converted to the wrapper's value type; a reply of another
+  /// type is a task error naming both types); an error reply, a timeout or the
+  /// death of `dest` is the task's error. Holds an in-flight slot, no thread.
+  template <class Timeout, class... Ts>
+  void go_request(caf::actor dest, Timeout timeout, Ts&&... xs) {
+    auto* st = state_.get();
+    ex_.core().submit(make_request_task(std::move(dest), timeout, st,
+                                        st->next_index(),
+                                        std::forward<Ts>(xs)...));
+  }
+
+  /// A snapshot of the (shared) group's counters.
+  group_stats stats() const {
+    return ex_.stats();
+  }
+
+  /// The group's own context (the one tasks receive).
+  const context& group_context() const {
+    return ex_.group_context();
+  }
+
+  /// The executor this wrapper submits to.
+  const executor& get_executor() const noexcept {
+    return ex_;
+  }
+
+protected:
+  wrapper_handle(executor ex, std::shared_ptr<State> st)
+    : ex_(std::move(ex)), state_(std::move(st)) {
+    state_->set_reducer(spawn_reducer(state_));
+    ex_.core().add_wrapper(state_);
+  }
+
+  /// Blocks until every task of the executor finished and the reducer
+  /// consumed every result, then computes the result.
+  auto wait_result() {
+    ex_.core().wait_tasks();
+    state_->wait_drained();
+    return finish();
+  }
+
+  /// Like `wait_result()`, but delivers to `on_done` inside `self`.
+  template <class Self, class Handler>
+  void await_result(Self* self, Handler on_done) {
+    ex_.core().close();
+    wrapper_handle keep = *this; // keeps the group alive while awaiting
+    self->request(state_->reducer(), caf::infinite, await_atom::value)
+      .then(
+        [keep, on_done](done_atom) mutable { on_done(keep.finish()); },
+        [](caf::error&) {
+          // The reducer is gone: the actor system is shutting down.
+        });
+  }
+
+private:
+  auto finish() {
+    auto& core = ex_.core();
+    auto result = state_->result(core.stop_cause());
+    core.mark_done();
+    core.rethrow_if_panicked();
+    return result;
+  }
+
+  executor ex_;
+  std::shared_ptr<State> state_;
+};
+
+} // namespace parallel::detail
