@@ -71,14 +71,13 @@ void group_core::submit(std::unique_ptr<task> t) {
 
 void group_core::run_inline(std::unique_ptr<task> t) {
   if (t->as_request()) {
-    // The serial executor sends the request through the supervisor like any
+    // The serial executor sends the request through a requester like any
     // group (no thread waits for the reply there) and blocks the caller until
     // it is answered, so serial still means one task at a time, in order.
     actions a;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      a.requests = requests_.empty();
-      requests_.push_back(std::move(t));
+      hand_request_locked(std::move(t), a); // counted in flight by submit
     }
     perform(a);
     std::unique_lock<std::mutex> lk{mtx_};
@@ -218,18 +217,51 @@ std::pair<std::size_t, bool> group_core::check_progress() {
   return {n, true};
 }
 
-std::vector<std::unique_ptr<task>> group_core::take_requests() {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return std::move(requests_);
+bool group_core::add_requester(std::unique_ptr<requester_record> rec) {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    requester_spawning_ = false;
+    if (retired_)
+      return false;
+    open_requesters_.push_back(rec.get());
+    requesters_.push_back(std::move(rec));
+    // Serial requests wait in `pending_requests_` for the first requester.
+    while (!pending_requests_.empty()) {
+      auto t = std::move(pending_requests_.back());
+      pending_requests_.pop_back();
+      hand_request_locked(std::move(t), a);
+    }
+    pump_locked(a);
+  }
+  perform(a);
+  return true;
 }
 
-void group_core::finish_request(std::unique_ptr<task> t,
+std::vector<caf::actor> group_core::requesters() const {
+  std::vector<caf::actor> result;
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& rec : requesters_)
+    if (rec->self)
+      result.push_back(rec->self);
+  return result;
+}
+
+std::vector<std::unique_ptr<task>>
+group_core::take_requests(requester_record& rec) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return std::move(rec.inbox);
+}
+
+void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
                                 std::optional<task_outcome> outcome,
                                 bool started) {
   t.reset();
   actions a;
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    if (rec.load-- == requester_record::capacity && !retired_)
+      open_requesters_.push_back(&rec);
     --in_flight_;
     --outstanding_;
     if (started)
@@ -269,7 +301,11 @@ std::vector<caf::actor> group_core::retire_workers() {
   std::lock_guard<std::mutex> guard{mtx_};
   retired_ = true;
   idle_.clear();
+  open_requesters_.clear();
   for (auto& rec : workers_)
+    if (rec->self)
+      result.push_back(std::move(rec->self));
+  for (auto& rec : requesters_)
     if (rec->self)
       result.push_back(std::move(rec->self));
   return result;
@@ -286,7 +322,11 @@ void group_core::on_supervisor_exit() {
     std::lock_guard<std::mutex> guard{mtx_};
     retired_ = true;
     idle_.clear();
+    open_requesters_.clear();
     for (auto& rec : workers_)
+      if (rec->self)
+        to_stop.push_back(std::move(rec->self));
+    for (auto& rec : requesters_)
       if (rec->self)
         to_stop.push_back(std::move(rec->self));
     wrappers.swap(wrappers_);
@@ -368,11 +408,14 @@ void group_core::pump_locked(actions& a) {
   while (!queue_.empty() && in_flight_ < bound_) {
     auto& front = queue_.front();
     if (front->as_request()) {
-      if (requests_.empty())
-        a.requests = true;
-      requests_.push_back(std::move(front));
+      if (open_requesters_.empty()) {
+        request_requester_locked(a);
+        break;
+      }
+      auto t = std::move(front);
       queue_.pop_front();
       start_locked();
+      hand_request_locked(std::move(t), a);
       continue;
     }
     if (idle_.empty())
@@ -396,6 +439,28 @@ void group_core::pump_locked(actions& a) {
     last_completions_ = completions_;
     a.tick = true;
   }
+}
+
+void group_core::request_requester_locked(actions& a) {
+  if (!requester_spawning_ && !retired_) {
+    requester_spawning_ = true;
+    a.spawn_requester = true;
+  }
+}
+
+void group_core::hand_request_locked(std::unique_ptr<task> t, actions& a) {
+  if (open_requesters_.empty()) {
+    // Only the serial path gets here: park it until a requester exists.
+    pending_requests_.push_back(std::move(t));
+    request_requester_locked(a);
+    return;
+  }
+  auto* rec = open_requesters_.back();
+  if (rec->inbox.empty())
+    a.wake_requesters.push_back(rec->self);
+  rec->inbox.push_back(std::move(t));
+  if (++rec->load == requester_record::capacity)
+    open_requesters_.pop_back();
 }
 
 void group_core::drop_queue_locked(actions& a) {
@@ -426,7 +491,9 @@ void group_core::perform(actions& a) {
   a.dropped.clear();
   for (auto& w : a.wake)
     caf::anon_send(w, wake_atom::value);
-  if (a.spawn == 0 && !a.tick && !a.requests && a.finished.empty())
+  for (auto& r : a.wake_requesters)
+    caf::anon_send(r, requests_atom::value);
+  if (a.spawn == 0 && !a.tick && !a.spawn_requester && a.finished.empty())
     return;
   auto sup = supervisor();
   if (!sup)
@@ -435,8 +502,8 @@ void group_core::perform(actions& a) {
     caf::anon_send(sup, spawn_atom::value, a.spawn);
   if (a.tick)
     caf::anon_send(sup, tick_atom::value);
-  if (a.requests)
-    caf::anon_send(sup, requests_atom::value);
+  if (a.spawn_requester)
+    caf::anon_send(sup, requester_atom::value);
   for (auto& x : a.finished)
     caf::anon_send(x ? x : sup, finished_atom::value);
 }

@@ -6,6 +6,7 @@
 #include <caf/sec.hpp>
 
 #include "parallel/detail/atoms.hpp"
+#include "requester.hpp"
 #include "worker.hpp"
 
 namespace parallel::detail {
@@ -36,11 +37,7 @@ caf::behavior supervisor::make_behavior() {
       handle_gone_ = true;
       core_->abandon();
       maybe_quit();
-      return;
     }
-    // A request's destination died: its requests fail now, not at a timeout.
-    monitored_.erase(dm.source);
-    fail_requests(&dm.source, caf::make_error(caf::sec::request_receiver_down));
   });
   return {
     [this](spawn_atom, std::size_t n) { spawn_workers(n); },
@@ -59,14 +56,12 @@ caf::behavior supervisor::make_behavior() {
         delayed_send(this, progress_interval, check_atom::value);
       }
     },
-    [this](requests_atom) {
-      for (auto& t : core_->take_requests())
-        start_request(std::move(t));
-    },
+    [this](requester_atom) { spawn_requester(); },
     [this](cancel_atom) {
       core_->on_cancelled();
-      // Stop waiting for replies; late ones are ignored.
-      fail_requests(nullptr, core_->ctx().cause());
+      // Requesters stop waiting for replies; late ones are ignored.
+      for (auto& r : core_->requesters())
+        send(r, cancel_atom::value);
     },
     [this](finished_atom) { on_finished(); },
     [this](await_atom) {
@@ -88,83 +83,13 @@ void supervisor::spawn_workers(std::size_t n) {
   }
 }
 
-void supervisor::start_request(std::unique_ptr<task> t) {
-  auto* req = t->as_request();
-  if (core_->ctx().cancelled()) {
-    core_->finish_request(std::move(t), std::nullopt, false);
-    return;
-  }
-  auto dest = req->dest();
-  if (!dest) {
-    auto outcome = req->on_error(caf::make_error(caf::sec::invalid_argument));
-    core_->finish_request(std::move(t), outcome);
-    return;
-  }
-  auto id = next_request_++;
-  auto addr = dest.address();
-  if (monitored_[addr]++ == 0)
-    monitor(dest);
-  auto handle = request(dest, req->timeout(), req->content());
-  pending_.emplace(id, pending_request{std::move(t), addr});
-  // Event-based actors in CAF 0.17 have no catch-all for responses. With
-  // only an error handler, any reply arrives as `sec::unexpected_response`
-  // whose context is the reply itself; real failures keep their own code.
-  add_multiplexed_response_handler(
-    handle.id(), caf::behavior{[this, id](caf::error& err) {
-      if (err == caf::sec::unexpected_response) {
-        auto reply = err.context();
-        end_request(id, &reply, {});
-      } else {
-        end_request(id, nullptr, std::move(err));
-      }
-    }});
-}
-
-void supervisor::end_request(uint64_t id, caf::message* reply, error err) {
-  auto i = pending_.find(id);
-  if (i == pending_.end())
-    return; // already failed (cancelled, or its destination died)
-  auto entry = std::move(i->second);
-  pending_.erase(i);
-  forget_dest(entry.dest);
-  auto* req = entry.t->as_request();
-  std::optional<task_outcome> outcome;
-  try {
-    outcome = reply ? req->on_reply(*reply) : req->on_error(std::move(err));
-  } catch (...) {
-    core_->record_panic(std::current_exception());
-  }
-  core_->finish_request(std::move(entry.t), outcome);
-}
-
-void supervisor::fail_requests(const caf::actor_addr* dest, const error& err) {
-  std::vector<uint64_t> ids;
-  for (auto& [id, entry] : pending_)
-    if (!dest || entry.dest == *dest)
-      ids.push_back(id);
-  for (auto id : ids) {
-    if (dest) {
-      end_request(id, nullptr, err);
-    } else {
-      // Cancelled: the group's cause already says why; count it as failed
-      // without reporting the same cause once per request.
-      auto i = pending_.find(id);
-      auto entry = std::move(i->second);
-      pending_.erase(i);
-      forget_dest(entry.dest);
-      core_->finish_request(std::move(entry.t), task_outcome::failed);
-    }
-  }
-}
-
-void supervisor::forget_dest(const caf::actor_addr& dest) {
-  auto i = monitored_.find(dest);
-  if (i == monitored_.end())
-    return;
-  if (--i->second == 0) {
-    demonitor(dest);
-    monitored_.erase(i);
-  }
+void supervisor::spawn_requester() {
+  auto rec = std::make_unique<requester_record>();
+  auto* ptr = rec.get();
+  rec->self = system().spawn<detail::requester>(core_, ptr);
+  auto self = rec->self;
+  if (!core_->add_requester(std::move(rec)))
+    send(self, retire_atom::value);
 }
 
 void supervisor::on_finished() {
@@ -188,7 +113,6 @@ void supervisor::on_exit() {
     core_->on_supervisor_exit();
     core_.reset();
   }
-  pending_.clear();
   awaiting_.clear();
 }
 

@@ -15,10 +15,11 @@
 namespace parallel::detail {
 
 /// One per group. Spawns worker actors when the group asks for them (never
-/// more than the bound), grows an unlimited pool when the busy workers stop
-/// making progress, sends request tasks and routes their replies, drops queued
-/// tasks on cancellation, retires the workers when the group is finished, and
-/// cleans up when the sentinel's down message says the last handle is gone.
+/// more than the bound) and requester actors for request tasks, grows an
+/// unlimited pool when the busy workers stop making progress, drops queued
+/// tasks and stops requesters on cancellation, retires its actors when the
+/// group is finished, and cleans up when the sentinel's down message says the
+/// last handle is gone.
 class supervisor : public caf::event_based_actor {
 public:
   supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
@@ -29,16 +30,8 @@ public:
   void on_exit() override;
 
 private:
-  struct pending_request {
-    std::unique_ptr<task> t;
-    caf::actor_addr dest;
-  };
-
   void spawn_workers(std::size_t n);
-  void start_request(std::unique_ptr<task> t);
-  void end_request(uint64_t id, caf::message* reply, error err);
-  void fail_requests(const caf::actor_addr* dest, const error& err);
-  void forget_dest(const caf::actor_addr& dest);
+  void spawn_requester();
   void on_finished();
   void maybe_quit();
 
@@ -48,9 +41,6 @@ private:
   bool handle_gone_ = false;
   bool checking_ = false;
   std::vector<caf::response_promise> awaiting_;
-  std::unordered_map<uint64_t, pending_request> pending_;
-  std::unordered_map<caf::actor_addr, std::size_t> monitored_;
-  uint64_t next_request_ = 0;
 };
 
 } // namespace parallel::detail

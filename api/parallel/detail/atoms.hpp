@@ -19,9 +19,11 @@ using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
 using tick_atom = caf::atom_constant<caf::atom("ptick")>;
 /// supervisor -> itself: check whether the busy workers made progress.
 using check_atom = caf::atom_constant<caf::atom("pcheck")>;
-/// group -> supervisor: request tasks are ready to be sent.
+/// group -> supervisor: spawn a requester.
+using requester_atom = caf::atom_constant<caf::atom("preqr")>;
+/// group -> requester: request tasks wait in your inbox.
 using requests_atom = caf::atom_constant<caf::atom("preqs")>;
-/// context -> supervisor: the group's context was cancelled.
+/// context -> supervisor -> requesters: the group's context was cancelled.
 using cancel_atom = caf::atom_constant<caf::atom("pcancel")>;
 /// group -> supervisor and reducers: every task has finished, none may follow.
 using finished_atom = caf::atom_constant<caf::atom("pfinished")>;

@@ -32,14 +32,27 @@ struct worker_record {
   std::unique_ptr<task> assigned;  // set under the group's lock
 };
 
+/// A requester actor's slot: request tasks handed to it wait in `inbox`
+/// (one wake message per burst). `load` counts its tasks not yet finished.
+struct requester_record {
+  /// Requests one requester keeps pending at most. CAF 0.17 keeps an actor's
+  /// pending responses in a flat vector, so a few hundred per actor keeps
+  /// matching a reply cheap; more concurrent requests get more requesters.
+  static constexpr std::size_t capacity = 256;
+
+  caf::actor self;
+  std::vector<std::unique_ptr<task>> inbox;
+  std::size_t load = 0;
+};
+
 /// The state of one group and the rules that drive it. The supervisor actor,
 /// the worker actors and the reducers act on it; handles submit to it.
 ///
 /// The queue belongs to the group: `go` appends under the lock and a worker
 /// that finishes a task takes the next one under the same lock, so a busy
 /// group moves tasks with no message at all. Messages are sent only to wake an
-/// idle worker, to ask the supervisor for a worker or to send a request, and to
-/// announce that the group is finished.
+/// idle worker or requester, to ask the supervisor for one, and to announce
+/// that the group is finished.
 class group_core {
 public:
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
@@ -116,12 +129,21 @@ public:
   /// because the busy ones made no progress, and whether to check again.
   std::pair<std::size_t, bool> check_progress();
 
-  /// Request tasks ready to be sent.
-  std::vector<std::unique_ptr<task>> take_requests();
+  /// A newly spawned requester joins the group and gets requests at once.
+  /// Returns false if the group no longer needs it.
+  bool add_requester(std::unique_ptr<requester_record> rec);
 
-  /// A request task ended (or was never sent: `started == false`).
-  void finish_request(std::unique_ptr<task> t, std::optional<task_outcome> outcome,
-                      bool started = true);
+  /// Handles of every requester, to tell them about a cancellation.
+  std::vector<caf::actor> requesters() const;
+
+  // -- used by requesters ----------------------------------------------------
+
+  /// Request tasks handed to `rec`, to be sent now.
+  std::vector<std::unique_ptr<task>> take_requests(requester_record& rec);
+
+  /// A request task of `rec` ended (or was never sent: `started == false`).
+  void finish_request(requester_record& rec, std::unique_ptr<task> t,
+                      std::optional<task_outcome> outcome, bool started = true);
 
   /// The context was cancelled: drop queued tasks.
   void on_cancelled();
@@ -147,13 +169,16 @@ private:
     std::vector<caf::actor> wake;
     std::size_t spawn = 0;
     bool tick = false;
-    bool requests = false;
+    std::vector<caf::actor> wake_requesters;
+    bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
     std::vector<std::unique_ptr<task>> dropped;
     caf::actor supervisor;
   };
 
   void pump_locked(actions& a);
+  void hand_request_locked(std::unique_ptr<task> t, actions& a);
+  void request_requester_locked(actions& a);
   void drop_queue_locked(actions& a);
   void check_finished_locked(actions& a);
   void start_locked();
@@ -171,7 +196,10 @@ private:
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<task>> queue_;
-  std::vector<std::unique_ptr<task>> requests_;  // handed to the supervisor
+  std::vector<std::unique_ptr<requester_record>> requesters_;
+  std::vector<requester_record*> open_requesters_; // load < capacity
+  bool requester_spawning_ = false;
+  std::vector<std::unique_ptr<task>> pending_requests_; // serial, no requester yet
   std::vector<std::unique_ptr<worker_record>> workers_;
   std::vector<worker_record*> idle_;
   std::vector<std::shared_ptr<wrapper_base>> wrappers_;

@@ -1,0 +1,115 @@
+#include "requester.hpp"
+
+#include <caf/sec.hpp>
+
+#include "parallel/detail/atoms.hpp"
+
+namespace parallel::detail {
+
+requester::requester(caf::actor_config& cfg, std::shared_ptr<group_core> core,
+                     requester_record* rec)
+  : caf::event_based_actor(cfg), core_(std::move(core)), rec_(rec) {
+}
+
+caf::behavior requester::make_behavior() {
+  set_down_handler([this](caf::down_msg& dm) {
+    // A destination died: its requests fail now, not at their timeout.
+    monitored_.erase(dm.source);
+    fail_all(&dm.source, caf::make_error(caf::sec::request_receiver_down));
+  });
+  return {
+    [this](requests_atom) {
+      for (auto& t : core_->take_requests(*rec_))
+        start(std::move(t));
+    },
+    [this](cancel_atom) {
+      // The group's cause says why; each request just counts as failed.
+      fail_all(nullptr, {});
+    },
+    [this](retire_atom) { quit(); },
+  };
+}
+
+void requester::start(std::unique_ptr<task> t) {
+  auto* req = t->as_request();
+  if (core_->ctx().cancelled()) {
+    core_->finish_request(*rec_, std::move(t), std::nullopt, false);
+    return;
+  }
+  auto dest = req->dest();
+  if (!dest) {
+    std::optional<task_outcome> outcome;
+    try {
+      outcome = req->on_error(caf::make_error(caf::sec::invalid_argument));
+    } catch (...) {
+      core_->record_panic(std::current_exception());
+    }
+    core_->finish_request(*rec_, std::move(t), outcome);
+    return;
+  }
+  auto id = next_id_++;
+  auto addr = dest.address();
+  if (monitored_[addr]++ == 0)
+    monitor(dest);
+  auto handle = request(dest, req->timeout(), req->content());
+  pending_.emplace(id, pending{std::move(t), addr});
+  // Event-based actors in CAF 0.17 have no catch-all for responses. With
+  // only an error handler, any reply arrives as `sec::unexpected_response`
+  // whose context is the reply itself; real failures keep their own code.
+  add_multiplexed_response_handler(
+    handle.id(), caf::behavior{[this, id](caf::error& err) {
+      if (err == caf::sec::unexpected_response) {
+        auto reply = err.context();
+        end(id, &reply, {});
+      } else {
+        end(id, nullptr, std::move(err));
+      }
+    }});
+}
+
+void requester::end(uint64_t id, caf::message* reply, error err) {
+  auto i = pending_.find(id);
+  if (i == pending_.end())
+    return; // already failed (cancelled, or its destination died)
+  auto entry = std::move(i->second);
+  pending_.erase(i);
+  forget_dest(entry.dest);
+  std::optional<task_outcome> outcome;
+  if (err || reply) {
+    auto* req = entry.t->as_request();
+    try {
+      outcome = reply ? req->on_reply(*reply) : req->on_error(std::move(err));
+    } catch (...) {
+      core_->record_panic(std::current_exception());
+    }
+  } else {
+    outcome = task_outcome::failed; // cancelled while waiting
+  }
+  core_->finish_request(*rec_, std::move(entry.t), outcome);
+}
+
+void requester::fail_all(const caf::actor_addr* dest, const error& err) {
+  std::vector<uint64_t> ids;
+  for (auto& [id, entry] : pending_)
+    if (!dest || entry.dest == *dest)
+      ids.push_back(id);
+  for (auto id : ids)
+    end(id, nullptr, err);
+}
+
+void requester::forget_dest(const caf::actor_addr& dest) {
+  auto i = monitored_.find(dest);
+  if (i == monitored_.end())
+    return;
+  if (--i->second == 0) {
+    demonitor(dest);
+    monitored_.erase(i);
+  }
+}
+
+void requester::on_exit() {
+  pending_.clear();
+  core_.reset();
+}
+
+} // namespace parallel::detail
