@@ -57,13 +57,16 @@ void group_core::submit(std::unique_ptr<task> t) {
       return; // `t` is destroyed unrun, outside the lock
     }
     ++outstanding_;
-    if (bound_ == 0) {
-      start_locked();
+    if (t->lane != 0) {
+      lanes_.at(t->lane - 1).queue.push_back(std::move(t));
+    } else if (bound_ == 0) {
+      start_locked(0);
       lk.unlock();
       run_inline(std::move(t));
       return;
+    } else {
+      queue_.push_back(std::move(t));
     }
-    queue_.push_back(std::move(t));
     pump_locked(a);
   }
   perform(a);
@@ -81,7 +84,7 @@ void group_core::run_inline(std::unique_ptr<task> t) {
     }
     perform(a);
     std::unique_lock<std::mutex> lk{mtx_};
-    cv_.wait(lk, [this] { return in_flight_ == 0; });
+    cv_.wait(lk, [this] { return local_in_flight_ == 0; });
     return;
   }
   auto outcome = run_guarded(*t);
@@ -89,7 +92,7 @@ void group_core::run_inline(std::unique_ptr<task> t) {
   actions a;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    --in_flight_;
+    end_locked(0);
     --outstanding_;
     count_locked(outcome);
     check_finished_locked(a);
@@ -199,7 +202,7 @@ bool group_core::add_worker(std::unique_ptr<worker_record> rec) {
 
 std::pair<std::size_t, bool> group_core::check_progress() {
   std::lock_guard<std::mutex> guard{mtx_};
-  bool starving = !queue_.empty() && idle_.empty() && in_flight_ < bound_
+  bool starving = !queue_.empty() && idle_.empty() && local_in_flight_ < bound_
                   && !ctx_.cancelled();
   if (!starving) {
     tick_pending_ = false;
@@ -256,19 +259,31 @@ group_core::take_requests(requester_record& rec) {
 void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
                                 std::optional<task_outcome> outcome,
                                 bool started) {
-  t.reset();
+  auto lane = t->lane;
+  bool retry = outcome == task_outcome::retry;
+  if (!retry && lane == 0)
+    t.reset(); // the closure dies outside the lock
   actions a;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (rec.load-- == requester_record::capacity && !retired_)
       open_requesters_.push_back(&rec);
-    --in_flight_;
-    --outstanding_;
-    if (started)
-      count_locked(outcome);
-    else
-      ++stats_.skipped;
-    if (bound_ == 0 && in_flight_ == 0)
+    end_locked(lane);
+    if (lane != 0)
+      lanes_[lane - 1].router->release(t->as_request()->dest());
+    if (retry) {
+      // Not finished: back to the front of its lane, to be routed again.
+      auto& q = lane == 0 ? queue_ : lanes_[lane - 1].queue;
+      q.push_front(std::move(t));
+    } else {
+      --outstanding_;
+      if (started)
+        count_locked(outcome);
+      else
+        ++stats_.skipped;
+      a.dropped.push_back(std::move(t)); // destroyed in perform, unlocked
+    }
+    if (bound_ == 0 && local_in_flight_ == 0)
       cv_.notify_all(); // a serial caller waits for its request
     pump_locked(a);
     check_finished_locked(a);
@@ -354,7 +369,7 @@ void group_core::work(worker_record& rec) {
     actions a;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      --in_flight_;
+      end_locked(0);
       --outstanding_;
       ++completions_;
       count_locked(outcome);
@@ -377,6 +392,29 @@ void group_core::work(worker_record& rec) {
 
 // -- rules --------------------------------------------------------------------
 
+void group_core::fail_unrouted(
+  std::vector<std::pair<std::unique_ptr<task>, error>> failed) {
+  for (auto& [t, err] : failed) {
+    std::optional<task_outcome> outcome;
+    try {
+      outcome = t->as_request()->on_error(err);
+    } catch (...) {
+      record_panic(std::current_exception());
+    }
+    if (outcome == task_outcome::retry)
+      outcome = task_outcome::failed; // nowhere left to retry
+    t.reset();
+    actions a;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      --outstanding_;
+      count_locked(outcome);
+      check_finished_locked(a);
+    }
+    perform(a);
+  }
+}
+
 std::optional<task_outcome> group_core::run_guarded(task& t) {
   try {
     return t.run(ctx_);
@@ -386,9 +424,17 @@ std::optional<task_outcome> group_core::run_guarded(task& t) {
   }
 }
 
-void group_core::start_locked() {
+void group_core::start_locked(std::size_t lane) {
   ++in_flight_;
+  if (lane == 0)
+    ++local_in_flight_;
   stats_.peak_in_flight = std::max(stats_.peak_in_flight, in_flight_);
+}
+
+void group_core::end_locked(std::size_t lane) {
+  --in_flight_;
+  if (lane == 0)
+    --local_in_flight_;
 }
 
 void group_core::count_locked(std::optional<task_outcome> outcome) {
@@ -405,7 +451,8 @@ void group_core::pump_locked(actions& a) {
     drop_queue_locked(a);
     return;
   }
-  while (!queue_.empty() && in_flight_ < bound_) {
+  pump_lanes_locked(a);
+  while (!queue_.empty() && local_in_flight_ < bound_) {
     auto& front = queue_.front();
     if (front->as_request()) {
       if (open_requesters_.empty()) {
@@ -414,7 +461,7 @@ void group_core::pump_locked(actions& a) {
       }
       auto t = std::move(front);
       queue_.pop_front();
-      start_locked();
+      start_locked(0);
       hand_request_locked(std::move(t), a);
       continue;
     }
@@ -424,10 +471,10 @@ void group_core::pump_locked(actions& a) {
     idle_.pop_back();
     rec->assigned = std::move(front);
     queue_.pop_front();
-    start_locked();
+    start_locked(0);
     a.wake.push_back(rec->self);
   }
-  if (queue_.empty() || in_flight_ >= bound_ || !idle_.empty() || retired_)
+  if (queue_.empty() || local_in_flight_ >= bound_ || !idle_.empty() || retired_)
     return;
   // A task waits for a worker and none is idle.
   auto have = workers_.size() + spawning_;
@@ -464,15 +511,63 @@ void group_core::hand_request_locked(std::unique_ptr<task> t, actions& a) {
 }
 
 void group_core::drop_queue_locked(actions& a) {
-  auto n = queue_.size();
-  if (n == 0)
+  auto drop = [&](std::deque<std::unique_ptr<task>>& q) {
+    stats_.skipped += q.size();
+    outstanding_ -= q.size();
+    for (auto& t : q)
+      a.dropped.push_back(std::move(t));
+    q.clear();
+  };
+  drop(queue_);
+  for (auto& l : lanes_)
+    drop(l.queue);
+}
+
+void group_core::pump_lanes_locked(actions& a) {
+  if (retired_)
     return;
-  stats_.skipped += n;
-  outstanding_ -= n;
-  a.dropped.reserve(n);
-  for (auto& t : queue_)
-    a.dropped.push_back(std::move(t));
-  queue_.clear();
+  for (std::size_t i = 0; i < lanes_.size(); ++i) {
+    auto& l = lanes_[i];
+    while (!l.queue.empty()) {
+      auto dest = l.router->acquire();
+      if (!dest) {
+        // No destination ever will have room: the queued tasks fail.
+        for (auto& t : l.queue)
+          a.failed.emplace_back(std::move(t), dest.error());
+        l.queue.clear();
+        break;
+      }
+      if (!*dest) {
+        break; // every destination is busy; a release pumps again
+      }
+      if (open_requesters_.empty()) {
+        l.router->release(*dest);
+        request_requester_locked(a);
+        break;
+      }
+      auto t = std::move(l.queue.front());
+      l.queue.pop_front();
+      t->as_request()->set_dest(std::move(*dest));
+      start_locked(i + 1);
+      hand_request_locked(std::move(t), a);
+    }
+  }
+}
+
+std::size_t group_core::add_lane(std::shared_ptr<lane_router> router) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  lanes_.push_back(lane{{}, std::move(router)});
+  return lanes_.size();
+}
+
+void group_core::poke() {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    pump_locked(a);
+    check_finished_locked(a);
+  }
+  perform(a);
 }
 
 void group_core::check_finished_locked(actions& a) {
@@ -489,6 +584,8 @@ void group_core::check_finished_locked(actions& a) {
 
 void group_core::perform(actions& a) {
   a.dropped.clear();
+  if (!a.failed.empty())
+    fail_unrouted(std::move(a.failed));
   for (auto& w : a.wake)
     caf::anon_send(w, wake_atom::value);
   for (auto& r : a.wake_requesters)

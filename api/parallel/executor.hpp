@@ -64,6 +64,14 @@ public:
       std::forward<Ts>(xs)...));
   }
 
+  /// For extensions that bring their own task types (remote tasks, say):
+  /// submits `make(sink, index)`, a `std::unique_ptr<detail::task>`; the
+  /// executor's sink only counts outcomes.
+  template <class Make>
+  void submit_with(Make make) {
+    core().submit(make(detail::executor_sink::instance(), std::size_t{0}));
+  }
+
   /// Blocks until every submitted task has finished; then the group's context
   /// is cancelled with `errc::group_done` unless it already had a cause.
   /// Rethrows the first exception a task threw, every time it is called.

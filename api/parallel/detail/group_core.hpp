@@ -18,6 +18,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/context.hpp"
+#include "parallel/detail/lane.hpp"
 #include "parallel/detail/task.hpp"
 #include "parallel/group_stats.hpp"
 
@@ -116,6 +117,15 @@ public:
   /// The supervisor, or an invalid handle once it has exited.
   caf::actor supervisor() const;
 
+  // -- lanes ----------------------------------------------------------------
+
+  /// Adds a lane whose request tasks `router` routes; returns its number
+  /// (>= 1), to put in `task::lane` before submitting.
+  std::size_t add_lane(std::shared_ptr<lane_router> router);
+
+  /// A router's capacity changed (a node died, say): dispatch again.
+  void poke();
+
   // -- used by the supervisor ------------------------------------------------
 
   /// Called once by the spawner, right after the supervisor exists.
@@ -173,15 +183,19 @@ private:
     bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
     std::vector<std::unique_ptr<task>> dropped;
+    std::vector<std::pair<std::unique_ptr<task>, error>> failed; // unroutable
     caf::actor supervisor;
   };
 
   void pump_locked(actions& a);
+  void pump_lanes_locked(actions& a);
+  void fail_unrouted(std::vector<std::pair<std::unique_ptr<task>, error>> failed);
   void hand_request_locked(std::unique_ptr<task> t, actions& a);
   void request_requester_locked(actions& a);
   void drop_queue_locked(actions& a);
   void check_finished_locked(actions& a);
-  void start_locked();
+  void start_locked(std::size_t lane);
+  void end_locked(std::size_t lane);
   void count_locked(std::optional<task_outcome> outcome);
   void perform(actions& a);
   std::optional<task_outcome> run_guarded(task& t);
@@ -195,7 +209,12 @@ private:
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<task>> queue_;
+  std::deque<std::unique_ptr<task>> queue_; // lane 0
+  struct lane {
+    std::deque<std::unique_ptr<task>> queue;
+    std::shared_ptr<lane_router> router;
+  };
+  std::deque<lane> lanes_; // lane k is lanes_[k - 1]; a deque never moves them
   std::vector<std::unique_ptr<requester_record>> requesters_;
   std::vector<requester_record*> open_requesters_; // load < capacity
   bool requester_spawning_ = false;
@@ -203,7 +222,8 @@ private:
   std::vector<std::unique_ptr<worker_record>> workers_;
   std::vector<worker_record*> idle_;
   std::vector<std::shared_ptr<wrapper_base>> wrappers_;
-  std::size_t in_flight_ = 0;
+  std::size_t in_flight_ = 0;       // every lane
+  std::size_t local_in_flight_ = 0; // lane 0, under `bound_`
   std::size_t outstanding_ = 0;  // queued + in flight
   std::size_t spawning_ = 0;
   bool tick_pending_ = false;

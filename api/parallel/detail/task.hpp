@@ -1,6 +1,7 @@
 // task: one unit of work queued in a group (a closure or an actor request).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <caf/actor.hpp>
@@ -13,8 +14,10 @@
 namespace parallel::detail {
 
 /// How a task ended, for the group's counters. A panic is an exception
-/// escaping `run`, not a value of this enum.
-enum class task_outcome : uint8_t { succeeded, failed };
+/// escaping `run`, not a value of this enum. `retry` (from a request task's
+/// `on_error`) means "not finished": the task goes back to the front of its
+/// lane's queue and is routed again.
+enum class task_outcome : uint8_t { succeeded, failed, retry };
 
 /// A queued unit of work. The queue owns it; a worker runs it once and
 /// destroys it. A task that never starts is destroyed without running.
@@ -30,6 +33,10 @@ public:
   virtual class request_task* as_request() noexcept {
     return nullptr;
   }
+
+  /// The group's queue this task waits in: 0 is the group's own lane; other
+  /// lanes (see `lane_router`) hold request tasks only. Set before submitting.
+  std::size_t lane = 0;
 };
 
 /// A task that is one actor request: it holds an in-flight slot while the
@@ -43,6 +50,11 @@ public:
 
   const caf::actor& dest() const noexcept {
     return dest_;
+  }
+
+  /// Set by the group when a lane's router chose the destination.
+  void set_dest(caf::actor dest) noexcept {
+    dest_ = std::move(dest);
   }
 
   caf::duration timeout() const noexcept {

@@ -40,6 +40,15 @@ public:
                                         std::forward<Ts>(xs)...));
   }
 
+  /// For extensions that bring their own task types (remote tasks, say):
+  /// submits `make(sink, index)`, a `std::unique_ptr<detail::task>` whose
+  /// results go to this wrapper through `sink` (see detail/invoke.hpp).
+  template <class Make>
+  void submit_with(Make make) {
+    auto* st = state_.get();
+    ex_.core().submit(make(st, st->next_index()));
+  }
+
   /// A snapshot of the (shared) group's counters.
   group_stats stats() const {
     return ex_.stats();
