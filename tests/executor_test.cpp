@@ -257,9 +257,8 @@ TEST_CASE_METHOD(test::system_fixture, "after a panic, go rethrows it and does n
         throw std::runtime_error("boom");
       });
       thrown.wait();
-      // The panic is recorded before the worker reports back; wait for it.
-      while (!ex.group_context().cancelled())
-        std::this_thread::yield();
+      // The panic is recorded (and cancels) before the worker reports back.
+      test::wait_cancelled(ex.group_context());
       std::atomic<bool> ran{false};
       CHECK_THROWS_AS(ex.go([&](const context&) { ran = true; }), std::runtime_error);
       CHECK_FALSE(ran);

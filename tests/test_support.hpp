@@ -79,6 +79,14 @@ private:
   int n_ = 0;
 };
 
+/// Blocks until `ctx` is cancelled (through its stop token, no polling).
+inline void wait_cancelled(const parallel::context& ctx) {
+  std::mutex mtx;
+  std::condition_variable_any cv;
+  std::unique_lock<std::mutex> lk{mtx};
+  cv.wait(lk, ctx.stop_token(), [] { return false; });
+}
+
 /// Tracks tasks in flight and the most seen at once.
 struct in_flight_meter {
   std::atomic<int> now{0};
