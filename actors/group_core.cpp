@@ -200,24 +200,32 @@ bool group_core::add_worker(std::unique_ptr<worker_record> rec) {
   return true;
 }
 
-std::pair<std::size_t, bool> group_core::check_progress() {
+group_core::progress group_core::check_progress() {
+  progress result;
   std::lock_guard<std::mutex> guard{mtx_};
-  bool starving = !queue_.empty() && idle_.empty() && local_in_flight_ < bound_
-                  && !ctx_.cancelled();
-  if (!starving) {
+  result.starving = !queue_.empty() && idle_.empty() && local_in_flight_ < bound_
+                    && !ctx_.cancelled() && !retired_;
+  if (!result.starving) {
     tick_pending_ = false;
-    return {0, false};
+    return result;
   }
-  std::size_t n = 0;
-  if (completions_ == last_completions_) {
-    // No task finished since the last check: the busy workers block (maybe
-    // on each other). Double the pool, up to the bound and the backlog.
-    auto have = workers_.size() + spawning_;
-    n = std::min({std::max<std::size_t>(1, have), bound_ - have, queue_.size()});
-    spawning_ += n;
-  }
+  result.stalled = completions_ == last_completions_;
   last_completions_ = completions_;
-  return {n, true};
+  if (result.stalled)
+    for (auto& rec : workers_)
+      if (std::find(idle_.begin(), idle_.end(), rec.get()) == idle_.end())
+        result.busy.push_back(rec->tid.load());
+  return result;
+}
+
+std::size_t group_core::reserve_workers(std::size_t n) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto have = workers_.size() + spawning_;
+  if (retired_ || have >= bound_)
+    return 0;
+  n = std::min({n, bound_ - have, queue_.size()});
+  spawning_ += n;
+  return n;
 }
 
 bool group_core::add_requester(std::unique_ptr<requester_record> rec) {

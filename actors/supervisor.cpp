@@ -7,6 +7,7 @@
 
 #include "parallel/detail/atoms.hpp"
 #include "requester.hpp"
+#include "thread_state.hpp"
 #include "worker.hpp"
 
 namespace parallel::detail {
@@ -16,6 +17,16 @@ namespace {
 // How long busy workers may go without finishing a task before an unlimited
 // group adds workers (they may be blocked on each other).
 constexpr auto progress_interval = std::chrono::milliseconds(1);
+
+// True if every thread in `tids` is blocked. Where /proc cannot tell (or a
+// worker has not reported its thread yet), assume blocked: growing the pool
+// is what guarantees progress for tasks that wait on each other.
+bool all_blocked(const std::vector<int>& tids) {
+  for (auto tid : tids)
+    if (tid != 0 && thread_blocked(tid) == std::optional<bool>{false})
+      return false;
+  return true;
+}
 
 } // namespace
 
@@ -49,12 +60,16 @@ caf::behavior supervisor::make_behavior() {
     },
     [this](check_atom) {
       checking_ = false;
-      auto [n, again] = core_->check_progress();
-      spawn_workers(n);
-      if (again) {
-        checking_ = true;
-        delayed_send(this, progress_interval, check_atom::value);
-      }
+      auto p = core_->check_progress();
+      if (!p.starving)
+        return;
+      // No task finished for a while and tasks wait: grow the pool, but only
+      // if every busy worker is blocked (maybe on each other). Workers that
+      // are merely slow or preempted on a loaded machine are left alone.
+      if (p.stalled && all_blocked(p.busy))
+        spawn_workers(core_->reserve_workers(std::max<std::size_t>(1, p.busy.size())));
+      checking_ = true;
+      delayed_send(this, progress_interval, check_atom::value);
     },
     [this](requester_atom) { spawn_requester(); },
     [this](cancel_atom) {

@@ -1,6 +1,7 @@
 #include "worker.hpp"
 
 #include "parallel/detail/atoms.hpp"
+#include "thread_state.hpp"
 
 namespace parallel::detail {
 
@@ -11,7 +12,12 @@ worker::worker(caf::actor_config& cfg, std::shared_ptr<group_core> core,
 
 caf::behavior worker::make_behavior() {
   return {
-    [this](wake_atom) { core_->work(*rec_); },
+    [this](wake_atom) {
+      // A detached actor keeps its thread; record it for blocking checks.
+      if (rec_->tid.load(std::memory_order_relaxed) == 0)
+        rec_->tid.store(current_thread_id(), std::memory_order_relaxed);
+      core_->work(*rec_);
+    },
     [this](retire_atom) { quit(); },
   };
 }

@@ -1,6 +1,7 @@
 // group_core: the state of one group, shared by its handles and its actors.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,6 +32,7 @@ class wrapper_base;
 struct worker_record {
   caf::actor self;                 // strong until the worker is retired
   std::unique_ptr<task> assigned;  // set under the group's lock
+  std::atomic<int> tid{0};         // the worker's thread, once it runs
 };
 
 /// A requester actor's slot: request tasks handed to it wait in `inbox`
@@ -135,9 +137,20 @@ public:
   /// Returns false if the group no longer needs it (retire it right away).
   bool add_worker(std::unique_ptr<worker_record> rec);
 
-  /// Called `tick` after `tick_atom`: returns how many workers to spawn
-  /// because the busy ones made no progress, and whether to check again.
-  std::pair<std::size_t, bool> check_progress();
+  /// What the supervisor needs to decide whether an unlimited group's busy
+  /// workers are stuck (see `check_progress`).
+  struct progress {
+    bool starving = false;  // tasks wait, no worker is idle, the bound allows more
+    bool stalled = false;   // and no task finished since the last check
+    std::vector<int> busy;  // thread ids of the busy workers
+  };
+
+  /// Called a moment after `tick_atom`.
+  progress check_progress();
+
+  /// Reserves up to `n` more workers (within the bound and the backlog);
+  /// returns how many to spawn.
+  std::size_t reserve_workers(std::size_t n);
 
   /// A newly spawned requester joins the group and gets requests at once.
   /// Returns false if the group no longer needs it.
