@@ -1,0 +1,97 @@
+// runner: runs every configuration of a scenario on real groups and actors.
+//
+// Each configuration gets fresh service actors; every call is a
+// `go_request` to one of them (a call drawn to throw is a `go` task that
+// throws before calling). A nested configuration runs each item as a `go`
+// task that opens a child group from the context it receives, submits the
+// item's calls there and waits for it: the article's "groups compose".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "plan.hpp"
+#include "scenario.hpp"
+#include "span.hpp"
+
+namespace sim {
+
+class progress;
+
+/// What a task drawn to throw throws.
+class simulated_exception : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What happened to the calls of one configuration.
+struct call_counts {
+  std::size_t ok = 0;        ///< answered with a value
+  std::size_t failed = 0;    ///< answered with an error
+  std::size_t cancelled = 0; ///< in flight when the group stopped (the library counts them failed)
+  std::size_t panicked = 0;  ///< the task threw
+  std::size_t skipped = 0;   ///< never started: dropped from the queue, or never submitted
+                             ///< because `go` rethrew the group's panic
+
+  std::size_t total() const {
+    return ok + failed + cancelled + panicked + skipped;
+  }
+};
+
+struct config_result {
+  config_spec cfg;
+  std::size_t items = 0;      ///< items this run covered
+  std::size_t calls = 0;      ///< calls this run covered
+  bool sampled = false;       ///< a serial run over the first `items` only
+  bool extrapolated = false;  ///< `wall_ms` is scaled up to the whole workload
+  double measured_ms = 0;     ///< from the first submission until wait() returned
+  double wall_ms = 0;         ///< measured, or extrapolated to the whole workload
+  double ideal_ms = 0;        ///< ceil(calls / bound) x mean latency (whole workload)
+  double ratio = 0;           ///< wall / ideal
+  double speedup = 0;         ///< baseline wall / wall
+  call_counts counts;
+  std::size_t submitted = 0;  ///< the top group's stats().submitted
+  std::size_t peak = 0;       ///< the top group's stats().peak_in_flight
+  std::size_t inner_peak = 0; ///< nested: the largest peak_in_flight of a child group
+  std::size_t lanes = 0;      ///< most calls in flight at once, as the services saw them
+  std::optional<double> stop_ms; ///< when the top group was cancelled (not by its end)
+  std::string stop_cause;
+  std::string returned;       ///< what wait() returned, in words
+  bool threw = false;         ///< wait() rethrew a task's exception
+  std::vector<span> spans;    ///< every call that started
+};
+
+struct run_result {
+  std::uint64_t seed = 1;
+  std::size_t calls = 0;
+  double mean_latency_ms = 0;
+  double max_latency_ms = 0;
+  std::size_t baseline = 0;
+  std::vector<config_result> configs;
+};
+
+struct run_options {
+  std::uint64_t seed = 1;
+  progress* prog = nullptr; ///< optional
+};
+
+/// ceil(calls / bound) x mean latency for `cfg` over the whole workload
+/// (unlimited: bound = calls; nested: ceil(items / bound) x ceil(fetch /
+/// inner_bound) x mean latency).
+double ideal_ms(const scenario& sc, const plan& p, const config_spec& cfg);
+
+/// Runs one configuration.
+config_result run_config(caf::actor_system& sys, const scenario& sc, const plan& p,
+                         const config_spec& cfg, progress* prog = nullptr,
+                         const std::string& progress_label = {});
+
+/// Draws the plan from `opt.seed` and runs every configuration in order.
+run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_options& opt);
+
+} // namespace sim

@@ -1,0 +1,240 @@
+// Bad scenario input: each gives one line "FILE:LINE:COL: what is wrong" on
+// stderr (line and column where known), exit status 2, and nothing on stdout.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "scenario.hpp"
+#include "scenario_error.hpp"
+#include "test_util.hpp"
+
+using sim_test::run_cli;
+using sim_test::temp_dir;
+
+namespace {
+
+// A valid scenario to break in one place.
+const std::string services = R"([services.profile]
+latency = { dist = "fixed", ms = 1 }
+)";
+const std::string workload = R"(
+[workload]
+items = 10
+fetch = ["profile"]
+)";
+const std::string config = R"(
+[[config]]
+executor = "limited"
+bound = 2
+)";
+
+// `content` in a file fails with `expected` (after "PATH") both from the
+// parser and from the program, which prints exactly that line and exits 2.
+void check_bad(const std::string& content, const std::string& expected) {
+  temp_dir dir;
+  auto path = dir.write("bad.toml", content);
+  INFO("scenario:\n" << content);
+  try {
+    sim::parse_scenario_file(path);
+    FAIL("no scenario_error");
+  } catch (const sim::scenario_error& e) {
+    CHECK(std::string{e.what()} == path + expected);
+  }
+  auto r = run_cli({path});
+  CHECK(r.status == 2);
+  CHECK(r.err == path + expected + "\n");
+  CHECK(r.out.empty());
+}
+
+} // namespace
+
+TEST_CASE("the valid base scenario parses", "[parse]") {
+  auto sc = sim::parse_scenario_text(services + workload + config, "base.toml");
+  REQUIRE(sc.services.size() == 1);
+  CHECK(sc.workload.calls() == 10);
+  // A serial baseline is added in front of the one configuration.
+  REQUIRE(sc.configs.size() == 2);
+  CHECK(sc.baseline == 0);
+  CHECK(sc.configs[0].executor == sim::executor_kind::serial);
+  CHECK(sc.configs[1].bound == 2);
+  CHECK(sc.configs[1].wrapper == sim::wrapper_kind::err_group);
+}
+
+TEST_CASE("a missing file", "[parse]") {
+  temp_dir dir;
+  auto path = dir.file("nope.toml");
+  auto r = run_cli({path});
+  CHECK(r.status == 2);
+  CHECK(r.err == path + ": cannot open: no such file\n");
+  CHECK(r.out.empty());
+  CHECK_THROWS_WITH(sim::parse_scenario_file(path), path + ": cannot open: no such file");
+}
+
+TEST_CASE("a directory", "[parse]") {
+  temp_dir dir;
+  auto path = dir.file("");
+  auto r = run_cli({path});
+  CHECK(r.status == 2);
+  CHECK(r.err == path + ": cannot open: is a directory\n");
+}
+
+TEST_CASE("an empty file", "[parse]") {
+  const std::string msg = ":1:1: the file is empty (a scenario declares "
+                          "[services.NAME], [workload] and [[config]])";
+  check_bad("", msg);
+  check_bad("  \n\t\n", msg);
+}
+
+TEST_CASE("a file with only comments", "[parse]") {
+  check_bad("# nothing here\n", ":1:1: the scenario is empty (it declares "
+                                "[services.NAME], [workload] and [[config]])");
+}
+
+TEST_CASE("a binary file", "[parse]") {
+  check_bad(std::string{"title = \"x\"\n\0\0\x01\x02", 16},
+            ":2:1: binary file: NUL byte (a scenario is a UTF-8 TOML text file)");
+  // The first bytes of a gzip file: 0x1F is ASCII, 0x8B is not UTF-8.
+  check_bad(std::string{"\x1f\x8b\x08\x00\x00\x00", 6},
+            ":1:2: binary file: invalid UTF-8 byte 0x8B (a scenario is a UTF-8 TOML "
+            "text file)");
+  check_bad("title = \"caf\xc3\xa9 \xff\"\n",
+            ":1:15: binary file: invalid UTF-8 byte 0xFF (a scenario is a UTF-8 TOML "
+            "text file)");
+}
+
+TEST_CASE("a syntax error", "[parse]") {
+  check_bad("title = \"x\"\n[workload\n",
+            ":2:10: syntax error: Error while parsing table header: expected ']', saw "
+            "'\\n'");
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = 5\n",
+            ":2:35: syntax error: Error while parsing inline table: expected key or "
+            "closing '}', saw '\\n'");
+  check_bad("items = = 3\n",
+            ":1:9: syntax error: Error while parsing value: could not determine value "
+            "type");
+}
+
+TEST_CASE("an unknown key", "[parse]") {
+  check_bad("colour = 1\n" + services + workload + config,
+            ":1:1: unknown key 'colour' in the top level (expected title, description, "
+            "seed, services, workload or config)");
+  check_bad(services + "capacty = 3\n" + workload + config,
+            ":3:1: unknown key 'capacty' in [services.profile]; did you mean 'capacity'?");
+  check_bad(services + workload + config + "wraper = \"collect\"\n",
+            ":11:1: unknown key 'wraper' in [[config]]; did you mean 'wrapper'?");
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", mean_ms = 1 }\n" + workload
+              + config,
+            ":2:29: unknown key 'mean_ms' in latency of [services.profile] (fixed) "
+            "(expected dist or ms)");
+}
+
+TEST_CASE("a wrong type", "[parse]") {
+  check_bad(services + "capacity = \"ten\"\n" + workload + config,
+            ":3:12: 'capacity' must be an integer, not a string");
+  check_bad(services + "\n[workload]\nitems = 1.5\nfetch = [\"profile\"]\n" + config,
+            ":5:9: 'items' must be an integer, not a floating-point number");
+  check_bad(services + "\n[workload]\nitems = 10\nfetch = \"profile\"\n" + config,
+            ":6:9: 'fetch' must be an array of service names, not a string");
+  check_bad("[services.profile]\nlatency = 5\n" + workload + config,
+            ":2:11: 'latency' must be a table, not an integer");
+  check_bad(services + workload + "\n[config]\nexecutor = \"serial\"\n",
+            ":8:1: 'config' must be an array of tables ([[config]]), not a table");
+  check_bad(services + "failure_rate = true\n" + workload + config,
+            ":3:16: 'failure_rate' must be a number, not a boolean");
+}
+
+TEST_CASE("a negative latency", "[parse]") {
+  check_bad("[services.profile]\nlatency = { dist = \"normal\", mean_ms = -5, stddev_ms = 1 }\n"
+              + workload + config,
+            ":2:40: 'mean_ms' must be >= 0, got -5");
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = -0.5 }\n" + workload
+              + config,
+            ":2:34: 'ms' must be >= 0, got -0.5");
+}
+
+TEST_CASE("values out of range", "[parse]") {
+  check_bad(services + "failure_rate = 1.5\n" + workload + config,
+            ":3:16: 'failure_rate' must be <= 1, got 1.5");
+  check_bad(services + "\n[workload]\nitems = 0\nfetch = [\"profile\"]\n" + config,
+            ":5:9: 'items' must be >= 1, got 0");
+  check_bad(services + workload + "\n[[config]]\nexecutor = \"limited\"\nbound = 0\n",
+            ":10:9: 'bound' must be >= 1, got 0");
+  check_bad("[services.profile]\nlatency = { dist = \"uniform\", min_ms = 5, max_ms = 2 }\n"
+              + workload + config,
+            ":2:52: 'max_ms' (2) is less than 'min_ms' (5)");
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = nan }\n" + workload
+              + config,
+            ":2:34: 'ms' must be a finite number");
+}
+
+TEST_CASE("unknown names", "[parse]") {
+  check_bad(services + workload + "\n[[config]]\nexecutor = \"limted\"\n",
+            ":9:12: unknown executor 'limted' (expected \"serial\", \"limited\" or "
+            "\"unlimited\")");
+  check_bad(services + workload + config + "wrapper = \"errgroup\"\n",
+            ":11:11: unknown wrapper 'errgroup' (expected executor, err_group, "
+            "gather_errs, collect, collect_with_errs, feed or feed_with_errs)");
+  check_bad("[services.profile]\nlatency = { dist = \"gamma\", ms = 1 }\n" + workload
+              + config,
+            ":2:20: unknown latency dist 'gamma' (expected \"fixed\", \"uniform\", "
+            "\"normal\" or \"log-normal\")");
+  check_bad(services + "\n[workload]\nitems = 10\nfetch = [\"profile\", \"avatar\"]\n"
+              + config,
+            ":6:21: 'fetch' names an unknown service 'avatar'");
+}
+
+TEST_CASE("missing and misplaced keys", "[parse]") {
+  check_bad(services + workload + "\n[[config]]\nexecutor = \"limited\"\n",
+            ":8:1: a limited [[config]] is missing 'bound'");
+  check_bad(services + workload + "\n[[config]]\nexecutor = \"unlimited\"\nbound = 3\n",
+            ":10:9: 'bound' applies to executor = \"limited\" only");
+  check_bad(services + workload + config + "inner_bound = 2\n",
+            ":11:15: 'inner_bound' needs nested = true");
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = 1 }\n\n[workload]\n"
+            "items = 3\n" + config,
+            ":4:1: [workload] is missing 'fetch' (the services each item calls, e.g. "
+            "[\"profile\"])");
+  check_bad(services + config, ": no [workload] table: declare items and fetch");
+  check_bad(services + workload, ": no [[config]]: declare the configurations to compare");
+  check_bad(workload + config, ": no [services.NAME] table: declare at least one service");
+}
+
+TEST_CASE("bad command lines exit 2 with one line", "[cli]") {
+  auto r = run_cli({"--format", "xml"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: --format: xml not in {table,json} (see --help)\n");
+  CHECK(r.out.empty());
+
+  r = run_cli({"--seed", "abc"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: --seed: expected an integer from 0 to 2^64-1, got 'abc' "
+                 "(see --help)\n");
+
+  r = run_cli({"--seed", "-1"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: --seed: expected an integer from 0 to 2^64-1, got '-1' "
+                 "(see --help)\n");
+
+  r = run_cli({"--bogus"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: The following argument was not expected: --bogus (see "
+                 "--help)\n");
+
+  r = run_cli({"a.toml", "b.toml"});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+
+  r = run_cli({"--help"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("Usage: parallel-sim") != std::string::npos);
+}
+
+TEST_CASE("an unwritable timeline fails before running", "[cli]") {
+  temp_dir dir;
+  auto scenario = dir.write("ok.toml", services + workload + config);
+  auto svg = dir.file("no/such/dir/t.svg");
+  auto r = run_cli({scenario, "--timeline", svg});
+  CHECK(r.status == 2);
+  CHECK(r.err == svg + ": cannot write: No such file or directory\n");
+  CHECK(r.out.empty());
+}

@@ -1,0 +1,145 @@
+// The timeline: lanes, and an SVG that is well-formed XML with one span per
+// call that started.
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "test_util.hpp"
+#include "timeline.hpp"
+#include "xml_check.hpp"
+
+using sim_test::check_xml;
+using sim_test::count_of;
+
+namespace {
+
+sim::span make_span(std::uint64_t call, double start, double end,
+                    sim::span_outcome o = sim::span_outcome::ok) {
+  sim::span s;
+  s.call = call;
+  s.start_ms = s.begin_ms = start;
+  s.end_ms = s.service_end_ms = end;
+  s.outcome = o;
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("lanes: the lowest free lane, in start order", "[timeline]") {
+  std::vector<sim::span> spans{
+    make_span(0, 0, 10), make_span(1, 0, 5), make_span(2, 5, 8), // 2 reuses lane 1
+    make_span(3, 6, 9),                                          // lane 2: 0 and 1 busy
+    make_span(4, 10, 12),                                        // lane 0 again
+  };
+  CHECK(sim::assign_lanes(spans) == 3);
+  CHECK(spans[0].lane == 0);
+  CHECK(spans[1].lane == 1);
+  CHECK(spans[2].lane == 1);
+  CHECK(spans[3].lane == 2);
+  CHECK(spans[4].lane == 0);
+  std::vector<sim::span> none;
+  CHECK(sim::assign_lanes(none) == 0);
+}
+
+TEST_CASE("the SVG is well-formed, escaped, one rect per span", "[timeline]") {
+  std::vector<sim::span> a{make_span(0, 0, 5), make_span(1, 1, 4, sim::span_outcome::failed),
+                           make_span(2, 2, 2, sim::span_outcome::panicked)};
+  auto c = make_span(3, 1, 3, sim::span_outcome::cancelled);
+  c.service_end_ms = 9; // the service kept working
+  a.push_back(c);
+  auto q = make_span(4, 0, 6);
+  q.begin_ms = 3; // queued at the service
+  a.push_back(q);
+  std::vector<sim::span> b; // a configuration where nothing started
+  auto lanes = sim::assign_lanes(a);
+  std::vector<sim::timeline_section> sections{
+    {"limited(3) <err_group> & \"co\"", "6 ms", 6.0, lanes, &a},
+    {"nothing", "0 calls", 0.0, 0, &b},
+  };
+  std::ostringstream out;
+  sim::write_timeline_svg(out, "title with <tags> & 'quotes'", {"svc<1>", "b&b"}, sections);
+  auto svg = out.str();
+  auto x = check_xml(svg);
+  INFO(x.error);
+  CHECK(x.ok);
+  CHECK(count_of(svg, "class=\"span ") == 5);
+  CHECK(count_of(svg, "class=\"span ok\"") == 2);
+  CHECK(count_of(svg, "class=\"span failed\"") == 1);
+  CHECK(count_of(svg, "class=\"span panicked\"") == 1);
+  CHECK(count_of(svg, "class=\"span cancelled\"") == 1);
+  CHECK(count_of(svg, "class=\"tail\"") == 1);
+  CHECK(count_of(svg, "class=\"queued\"") == 1);
+  CHECK(count_of(svg, "<g class=\"section\"") == 2);
+  CHECK(svg.find("&lt;err_group&gt; &amp; &quot;co&quot;") != std::string::npos);
+}
+
+TEST_CASE("the XML check rejects broken XML", "[timeline]") {
+  CHECK(check_xml("<a><b/></a>").ok);
+  CHECK(check_xml("<?xml version=\"1.0\"?>\n<a x=\"1\">t &amp; u</a>\n").ok);
+  CHECK_FALSE(check_xml("<a><b></a>").ok);
+  CHECK_FALSE(check_xml("<a x=1/>").ok);
+  CHECK_FALSE(check_xml("<a>x & y</a>").ok);
+  CHECK_FALSE(check_xml("<a/><b/>").ok);
+  CHECK_FALSE(check_xml("<a x=\"1\" x=\"2\"/>").ok);
+  CHECK_FALSE(check_xml("<a>").ok);
+}
+
+TEST_CASE("parallel-sim --timeline: one span per started call", "[timeline][cli]") {
+  sim_test::temp_dir dir;
+  auto scenario = dir.write("t.toml", R"(
+title = "timeline <test> & co"
+seed = 3
+[services.profile]
+latency = { dist = "uniform", min_ms = 1, max_ms = 3 }
+failure_rate = 0.05
+exception_rate = 0.01
+[services.slow]
+latency = { dist = "fixed", ms = 2 }
+capacity = 3
+[workload]
+items = 60
+fetch = ["profile", "slow"]
+[[config]]
+executor = "limited"
+bound = 10
+wrapper = "gather_errs"
+exception_rate = 0.0
+[[config]]
+executor = "limited"
+bound = 10
+wrapper = "err_group"
+[[config]]
+executor = "limited"
+bound = 4
+wrapper = "collect_with_errs"
+nested = true
+inner_bound = 2
+)");
+  auto svg_path = dir.file("t.svg");
+  auto r = sim_test::run_cli({scenario, "--format", "json", "--timeline", svg_path});
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  auto svg = sim_test::read_file(svg_path);
+  auto x = check_xml(svg);
+  INFO(x.error);
+  REQUIRE(x.ok);
+  // Started calls per configuration, from the JSON report.
+  std::regex counts{R"re("ok": (\d+),\s*"failed": (\d+),\s*"cancelled": (\d+),\s*"panicked": (\d+),)re"};
+  std::vector<std::size_t> started;
+  for (std::sregex_iterator i{r.out.begin(), r.out.end(), counts}, end; i != end; ++i)
+    started.push_back(std::stoul((*i)[1]) + std::stoul((*i)[2]) + std::stoul((*i)[3])
+                      + std::stoul((*i)[4]));
+  REQUIRE(started.size() == 4); // serial baseline + 3
+  // Split the SVG into its sections and count the spans of each.
+  std::vector<std::size_t> spans;
+  const std::string marker = "<g class=\"section\"";
+  for (auto at = svg.find(marker); at != std::string::npos;) {
+    auto next = svg.find(marker, at + 1);
+    auto part = svg.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    spans.push_back(count_of(part, "class=\"span "));
+    at = next;
+  }
+  CHECK(spans == started);
+}
