@@ -3,30 +3,17 @@
 
 #include <vector>
 
-#include "parallel/detail/results.hpp"
+#include "parallel/detail/sinks.hpp"
 #include "parallel/detail/wrapper_handle.hpp"
-#include "parallel/detail/wrapper_state.hpp"
 
 namespace parallel {
 
 namespace detail {
 
 template <class T>
-class collect_state final : public wrapper_state<indexed<expected<T>>> {
+class collect_state final : public value_sink<T, true> {
 public:
-  using wrapper_state<indexed<expected<T>>>::wrapper_state;
-  using value_type = T;
-
-  task_outcome ok(std::size_t i, T&& x) {
-    this->push({i, expected<T>{std::move(x)}});
-    return task_outcome::succeeded;
-  }
-
-  task_outcome fail(std::size_t i, error e) {
-    this->core().cancel(e);
-    this->push({i, expected<T>{std::move(e)}});
-    return task_outcome::failed;
-  }
+  using value_sink<T, true>::value_sink;
 
   expected<std::vector<T>> result(const error& cause) const {
     if (cause)
@@ -53,27 +40,15 @@ private:
 
 /// Tasks `expected<T>(const context&)` (or plain `T`). `wait()` returns every
 /// value in the order the tasks were submitted, or the first error, which
-/// also cancels the group (then no values are returned).
+/// also cancels the group (then no values are returned). `wait()` and
+/// `await` deliver an `expected<std::vector<T>>`.
 template <class T>
 class collect : public detail::wrapper_handle<detail::collect_state<T>> {
   using base = detail::wrapper_handle<detail::collect_state<T>>;
 
 public:
   explicit collect(executor ex)
-    : base(ex, std::make_shared<detail::collect_state<T>>(
-                 ex.handle()->core_ptr())) {
-  }
-
-  /// Waits for every task of the executor; returns the values or the error.
-  expected<std::vector<T>> wait() {
-    return this->wait_result();
-  }
-
-  /// Non-blocking `wait()`: `on_done(expected<std::vector<T>>)` runs later
-  /// inside `self`.
-  template <class Self, class Handler>
-  void await(Self* self, Handler on_done) {
-    this->await_result(self, std::move(on_done));
+    : base(std::move(ex)) {
   }
 };
 

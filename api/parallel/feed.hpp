@@ -2,33 +2,19 @@
 #pragma once
 
 #include "parallel/detail/receiver.hpp"
-#include "parallel/detail/results.hpp"
+#include "parallel/detail/sinks.hpp"
 #include "parallel/detail/wrapper_handle.hpp"
-#include "parallel/detail/wrapper_state.hpp"
 
 namespace parallel {
 
 namespace detail {
 
 template <class T>
-class feed_state final : public wrapper_state<indexed<expected<T>>> {
+class feed_state final : public value_sink<T, true> {
 public:
   feed_state(std::shared_ptr<group_core> core, receiver_fn<T> recv)
-    : wrapper_state<indexed<expected<T>>>(std::move(core)),
+    : value_sink<T, true>(std::move(core)),
       recv_(std::move(recv)) {
-  }
-
-  using value_type = T;
-
-  task_outcome ok(std::size_t i, T&& x) {
-    this->push({i, expected<T>{std::move(x)}});
-    return task_outcome::succeeded;
-  }
-
-  task_outcome fail(std::size_t i, error e) {
-    this->core().cancel(e);
-    this->push({i, expected<T>{std::move(e)}});
-    return task_outcome::failed;
   }
 
   error result(const error& cause) const {
@@ -61,7 +47,8 @@ private:
 /// never concurrently with itself, so it may touch unguarded state, and every
 /// value has been received when `wait()` returns. The first error, from a task
 /// or from the receiver (`error` return), cancels the group and is returned.
-/// Keep the receiver short: it runs on CAF's scheduler.
+/// Keep the receiver short: it runs on CAF's scheduler. `wait()` and
+/// `await` deliver an `error`.
 template <class T>
 class feed : public detail::wrapper_handle<detail::feed_state<T>> {
   using base = detail::wrapper_handle<detail::feed_state<T>>;
@@ -69,20 +56,7 @@ class feed : public detail::wrapper_handle<detail::feed_state<T>> {
 public:
   template <class Receiver>
   feed(executor ex, Receiver receiver)
-    : base(ex, std::make_shared<detail::feed_state<T>>(
-                 ex.handle()->core_ptr(),
-                 detail::make_receiver<T>(std::move(receiver)))) {
-  }
-
-  /// Waits for every task and every value's delivery; returns the first error.
-  error wait() {
-    return this->wait_result();
-  }
-
-  /// Non-blocking `wait()`: `on_done(error)` runs later inside `self`.
-  template <class Self, class Handler>
-  void await(Self* self, Handler on_done) {
-    this->await_result(self, std::move(on_done));
+    : base(std::move(ex), detail::make_receiver<T>(std::move(receiver))) {
   }
 };
 

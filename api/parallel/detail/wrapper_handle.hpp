@@ -49,6 +49,32 @@ public:
     ex_.core().submit(make(st, st->next_index()));
   }
 
+  /// Blocks until every task of the executor finished and the reducer
+  /// consumed every result; returns the wrapper's result (see the wrapper).
+  /// Rethrows a task's or receiver's exception, every time. Do not call it
+  /// inside an actor: use `await`.
+  auto wait() {
+    ex_.core().wait_tasks();
+    state_->wait_drained();
+    return finish();
+  }
+
+  /// The non-blocking `wait()` for code running in an actor: `on_done(result)`
+  /// runs later inside `self`, which keeps processing other messages. A
+  /// task's exception is rethrown inside `self`. If `self` dies first, nothing
+  /// is delivered. The pending await keeps the group alive.
+  template <class Self, class Handler>
+  void await(Self* self, Handler on_done) {
+    ex_.core().close();
+    wrapper_handle keep = *this;
+    self->request(state_->reducer(), caf::infinite, await_atom::value)
+      .then(
+        [keep, on_done](done_atom) mutable { on_done(keep.finish()); },
+        [](caf::error&) {
+          // The reducer is gone: the actor system is shutting down.
+        });
+  }
+
   /// A snapshot of the (shared) group's counters.
   group_stats stats() const {
     return ex_.stats();
@@ -65,31 +91,15 @@ public:
   }
 
 protected:
-  wrapper_handle(executor ex, std::shared_ptr<State> st)
-    : ex_(std::move(ex)), state_(std::move(st)) {
+  /// Creates the wrapper's state from `args` (after the group core) and
+  /// its reducer actor.
+  template <class... Args>
+  explicit wrapper_handle(executor ex, Args&&... args)
+    : ex_(std::move(ex)),
+      state_(std::make_shared<State>(ex_.handle()->core_ptr(),
+                                     std::forward<Args>(args)...)) {
     state_->set_reducer(spawn_reducer(state_));
     ex_.core().add_wrapper(state_);
-  }
-
-  /// Blocks until every task of the executor finished and the reducer
-  /// consumed every result, then computes the result.
-  auto wait_result() {
-    ex_.core().wait_tasks();
-    state_->wait_drained();
-    return finish();
-  }
-
-  /// Like `wait_result()`, but delivers to `on_done` inside `self`.
-  template <class Self, class Handler>
-  void await_result(Self* self, Handler on_done) {
-    ex_.core().close();
-    wrapper_handle keep = *this; // keeps the group alive while awaiting
-    self->request(state_->reducer(), caf::infinite, await_atom::value)
-      .then(
-        [keep, on_done](done_atom) mutable { on_done(keep.finish()); },
-        [](caf::error&) {
-          // The reducer is gone: the actor system is shutting down.
-        });
   }
 
 private:

@@ -26,17 +26,21 @@ struct tls_options {
 };
 
 /// Transport settings; the defaults suit a LAN and loopback.
+///
+/// With CAF 0.17.6, a node's handshake (TLS included) must complete within
+/// one heartbeat interval of connecting (see docs/distributed.md); keep the
+/// interval well above the round trip to your farthest node.
 struct network_options {
   tls_options tls;
   /// BASP heartbeats: each side sends one this often, so that a peer that
   /// stops answering (SIGSTOP, a cable pulled, a black-holed route) can be
   /// told apart from an idle one.
-  std::chrono::milliseconds heartbeat_interval{250};
+  std::chrono::milliseconds heartbeat_interval{500};
   /// A connection that received nothing (not even a heartbeat) for this long
   /// is closed: its node counts as down (`errc::node_down`) on the client and
   /// its client's tasks are cancelled on the node. Keep it several
   /// heartbeats long on both sides.
-  std::chrono::milliseconds connection_timeout{3000};
+  std::chrono::milliseconds connection_timeout{5000};
 };
 
 /// Loads CAF's middleman (and its openssl module when `net.tls` is enabled),
