@@ -37,6 +37,17 @@ group_core::~group_core() {
   on_cancel_.reset();
 }
 
+template <class F>
+void group_core::update(F&& f) {
+  actions a;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    f(a);
+    check_finished_locked(a);
+  }
+  perform(a);
+}
+
 // -- handles ------------------------------------------------------------------
 
 void group_core::submit(std::unique_ptr<task> t) {
@@ -89,25 +100,15 @@ void group_core::run_inline(std::unique_ptr<task> t) {
   }
   auto outcome = run_guarded(*t);
   t.reset();
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
+  update([&](actions&) {
     end_locked(0);
     --outstanding_;
     count_locked(outcome);
-    check_finished_locked(a);
-  }
-  perform(a);
+  });
 }
 
 void group_core::close() {
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    closed_ = true;
-    check_finished_locked(a);
-  }
-  perform(a);
+  update([&](actions&) { closed_ = true; });
 }
 
 void group_core::wait_tasks() {
@@ -271,9 +272,7 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
   bool retry = outcome == task_outcome::retry;
   if (!retry && lane == 0)
     t.reset(); // the closure dies outside the lock
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
+  update([&](actions& a) {
     if (rec.load-- == requester_record::capacity && !retired_)
       open_requesters_.push_back(&rec);
     end_locked(lane);
@@ -294,19 +293,11 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
     if (bound_ == 0 && local_in_flight_ == 0)
       cv_.notify_all(); // a serial caller waits for its request
     pump_locked(a);
-    check_finished_locked(a);
-  }
-  perform(a);
+  });
 }
 
 void group_core::on_cancelled() {
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    pump_locked(a);
-    check_finished_locked(a);
-  }
-  perform(a);
+  update([&](actions& a) { pump_locked(a); });
 }
 
 void group_core::abandon() {
@@ -400,6 +391,7 @@ void group_core::work(worker_record& rec) {
 
 // -- rules --------------------------------------------------------------------
 
+
 void group_core::fail_unrouted(
   std::vector<std::pair<std::unique_ptr<task>, error>> failed) {
   for (auto& [t, err] : failed) {
@@ -412,14 +404,10 @@ void group_core::fail_unrouted(
     if (outcome == task_outcome::retry)
       outcome = task_outcome::failed; // nowhere left to retry
     t.reset();
-    actions a;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
+    update([&](actions&) {
       --outstanding_;
       count_locked(outcome);
-      check_finished_locked(a);
-    }
-    perform(a);
+    });
   }
 }
 
@@ -569,13 +557,7 @@ std::size_t group_core::add_lane(std::shared_ptr<lane_router> router) {
 }
 
 void group_core::poke() {
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    pump_locked(a);
-    check_finished_locked(a);
-  }
-  perform(a);
+  update([&](actions& a) { pump_locked(a); });
 }
 
 void group_core::check_finished_locked(actions& a) {

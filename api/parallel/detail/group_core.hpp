@@ -200,6 +200,11 @@ private:
     caf::actor supervisor;
   };
 
+  // Runs `f(actions&)` under the lock, checks whether the group finished,
+  // then performs the actions unlocked.
+  template <class F>
+  void update(F&& f);
+
   void pump_locked(actions& a);
   void pump_lanes_locked(actions& a);
   void fail_unrouted(std::vector<std::pair<std::unique_ptr<task>, error>> failed);
