@@ -365,27 +365,30 @@ void group_core::work(worker_record& rec) {
   while (t) {
     auto outcome = run_guarded(*t);
     t.reset(); // the closure dies outside the lock
-    actions a;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
+    update([&](actions& a) {
       end_locked(0);
       --outstanding_;
       ++completions_;
       count_locked(outcome);
-      // Offer ourselves first (LIFO): if the queue has a task for a worker,
-      // we take it here without a message.
-      if (!retired_)
+      // The hot path: take the next closure straight from the queue, no
+      // message and no idle round trip.
+      if (!queue_.empty() && !queue_.front()->as_request()
+          && local_in_flight_ < bound_ && !ctx_.cancelled()) {
+        t = std::move(queue_.front());
+        queue_.pop_front();
+        start_locked(0);
+      } else if (!retired_) {
         idle_.push_back(&rec);
+      }
       pump_locked(a);
-      if (rec.assigned) {
+      if (!t && rec.assigned) {
+        // pump_locked handed us a task (we were the idle worker it picked).
         t = std::move(rec.assigned);
         auto i = std::find(a.wake.begin(), a.wake.end(), rec.self);
         if (i != a.wake.end())
           a.wake.erase(i);
       }
-      check_finished_locked(a);
-    }
-    perform(a);
+    });
   }
 }
 
@@ -520,7 +523,7 @@ void group_core::drop_queue_locked(actions& a) {
 }
 
 void group_core::pump_lanes_locked(actions& a) {
-  if (retired_)
+  if (lanes_.empty() || retired_)
     return;
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
     auto& l = lanes_[i];
@@ -573,6 +576,10 @@ void group_core::check_finished_locked(actions& a) {
 }
 
 void group_core::perform(actions& a) {
+  if (a.wake.empty() && a.wake_requesters.empty() && a.dropped.empty()
+      && a.failed.empty() && a.finished.empty() && a.spawn == 0 && !a.tick
+      && !a.spawn_requester)
+    return; // the common case: nothing to tell anyone
   a.dropped.clear();
   if (!a.failed.empty())
     fail_unrouted(std::move(a.failed));
