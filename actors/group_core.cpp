@@ -3,12 +3,14 @@
 #include "parallel/detail/group_core.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
 #include "parallel/detail/atoms.hpp"
+#include "parallel/detail/notify_batch.hpp"
 #include "parallel/detail/wrapper_state.hpp"
 #include "parallel/misuse_error.hpp"
 
@@ -169,6 +171,24 @@ caf::actor group_core::supervisor() const {
   return supervisor_;
 }
 
+void group_core::flush_later() {
+  if (flush_scheduled_.exchange(true))
+    return;
+  if (auto sup = supervisor())
+    caf::anon_send(sup, flush_atom::value);
+}
+
+void group_core::flush_wrappers() {
+  flush_scheduled_ = false;
+  std::vector<std::shared_ptr<wrapper_base>> ws;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ws = wrappers_;
+  }
+  for (auto& w : ws)
+    w->notify_deferred();
+}
+
 // -- supervisor ---------------------------------------------------------------
 
 void group_core::start(caf::actor supervisor) {
@@ -293,6 +313,10 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
     if (bound_ == 0 && local_in_flight_ == 0)
       cv_.notify_all(); // a serial caller waits for its request
     pump_locked(a);
+    // The calling requester starts what it was handed itself (no message).
+    auto i = std::find(a.wake_requesters.begin(), a.wake_requesters.end(), rec.self);
+    if (i != a.wake_requesters.end())
+      a.wake_requesters.erase(i);
   });
 }
 
@@ -357,13 +381,20 @@ void group_core::on_supervisor_exit() {
 // -- workers ------------------------------------------------------------------
 
 void group_core::work(worker_record& rec) {
+  // Below this, a task counts as short: after a short task the worker keeps
+  // its results' reducer wake-ups for the end of the streak (see
+  // notify_batch), which saves a message per result on trivial tasks.
+  constexpr auto short_task = std::chrono::microseconds(20);
+  auto& batch = notify_batch::local();
   std::unique_ptr<task> t;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     t = std::move(rec.assigned);
   }
   while (t) {
+    auto started = std::chrono::steady_clock::now();
     auto outcome = run_guarded(*t);
+    bool was_short = std::chrono::steady_clock::now() - started < short_task;
     t.reset(); // the closure dies outside the lock
     update([&](actions& a) {
       end_locked(0);
@@ -389,7 +420,12 @@ void group_core::work(worker_record& rec) {
           a.wake.erase(i);
       }
     });
+    if (t && was_short)
+      batch.active = true;
+    else
+      batch.flush();
   }
+  batch.flush();
 }
 
 // -- rules --------------------------------------------------------------------

@@ -18,10 +18,7 @@ caf::behavior requester::make_behavior() {
     fail_all(&dm.source, caf::make_error(caf::sec::request_receiver_down));
   });
   return {
-    [this](requests_atom) {
-      for (auto& t : core_->take_requests(*rec_))
-        start(std::move(t));
-    },
+    [this](requests_atom) { start_handed(); },
     [this](cancel_atom) {
       // The group's cause says why; each request just counts as failed.
       fail_all(nullptr, {});
@@ -34,7 +31,7 @@ void requester::start(std::unique_ptr<task> t) {
   auto* req = t->as_request();
   if (core_->ctx().cancelled()) {
     core_->finish_request(*rec_, std::move(t), std::nullopt, false);
-    return;
+    return; // start_handed() picks up whatever this handed us
   }
   auto dest = req->dest();
   if (!dest) {
@@ -86,6 +83,17 @@ void requester::end(uint64_t id, caf::message* reply, error err) {
     outcome = task_outcome::failed; // cancelled while waiting
   }
   core_->finish_request(*rec_, std::move(entry.t), outcome);
+  // The slot we freed may have handed us the next request: send it now
+  // rather than after a round trip through our own mailbox.
+  start_handed();
+}
+
+void requester::start_handed() {
+  // Starting one may end it at once and hand us another: loop until empty.
+  for (auto batch = core_->take_requests(*rec_); !batch.empty();
+       batch = core_->take_requests(*rec_))
+    for (auto& t : batch)
+      start(std::move(t));
 }
 
 void requester::fail_all(const caf::actor_addr* dest, const error& err) {

@@ -33,6 +33,7 @@ private:
   };
 
   void start(std::unique_ptr<task> t);
+  void start_handed();
   void end(uint64_t id, caf::message* reply, error err);
   void fail_all(const caf::actor_addr* dest, const error& err);
   void forget_dest(const caf::actor_addr& dest);

@@ -18,6 +18,10 @@ namespace {
 // group adds workers (they may be blocked on each other).
 constexpr auto progress_interval = std::chrono::milliseconds(1);
 
+// The longest a result may wait for its reducer's wake-up when a worker held
+// it back for batching and then got stuck in a long task.
+constexpr auto flush_delay = std::chrono::milliseconds(1);
+
 // True if every thread in `tids` is blocked. Where /proc cannot tell (or a
 // worker has not reported its thread yet), assume blocked: growing the pool
 // is what guarantees progress for tasks that wait on each other.
@@ -72,6 +76,10 @@ caf::behavior supervisor::make_behavior() {
       delayed_send(this, progress_interval, check_atom::value);
     },
     [this](requester_atom) { spawn_requester(); },
+    [this](flush_atom) {
+      delayed_send(this, flush_delay, flushnow_atom::value);
+    },
+    [this](flushnow_atom) { core_->flush_wrappers(); },
     [this](cancel_atom) {
       core_->on_cancelled();
       // Requesters stop waiting for replies; late ones are ignored.

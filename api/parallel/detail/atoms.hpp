@@ -27,6 +27,10 @@ using requests_atom = caf::atom_constant<caf::atom("preqs")>;
 using cancel_atom = caf::atom_constant<caf::atom("pcancel")>;
 /// group -> supervisor and reducers: every task has finished, none may follow.
 using finished_atom = caf::atom_constant<caf::atom("pfinished")>;
+/// group -> supervisor: a worker held back reducer wake-ups; flush soon.
+using flush_atom = caf::atom_constant<caf::atom("pflush")>;
+/// supervisor -> itself: wake every reducer with waiting results now.
+using flushnow_atom = caf::atom_constant<caf::atom("pflushnow")>;
 /// producer -> reducer: results wait in the inbox.
 using drain_atom = caf::atom_constant<caf::atom("pdrain")>;
 

@@ -119,6 +119,15 @@ public:
   /// The supervisor, or an invalid handle once it has exited.
   caf::actor supervisor() const;
 
+  /// A worker held back a reducer wake-up (see notify_batch): make sure the
+  /// supervisor wakes every wrapper's reducer soon, even if that worker is
+  /// now stuck in a long task.
+  void flush_later();
+
+  /// Wakes every reducer whose results wait (the supervisor's side of
+  /// `flush_later`).
+  void flush_wrappers();
+
   // -- lanes ----------------------------------------------------------------
 
   /// Adds a lane whose request tasks `router` routes; returns its number
@@ -165,6 +174,8 @@ public:
   std::vector<std::unique_ptr<task>> take_requests(requester_record& rec);
 
   /// A request task of `rec` ended (or was never sent: `started == false`).
+  /// Requests this hands to `rec` itself are not announced by a message:
+  /// the requester takes them right after.
   void finish_request(requester_record& rec, std::unique_ptr<task> t,
                       std::optional<task_outcome> outcome, bool started = true);
 
@@ -256,6 +267,7 @@ private:
 
   // The supervisor has its own lock: the context's stop callback reads it and
   // may run on a thread that holds `mtx_`.
+  std::atomic<bool> flush_scheduled_{false};
   mutable std::mutex sup_mtx_;
   caf::actor supervisor_;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;

@@ -13,6 +13,7 @@
 
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/group_core.hpp"
+#include "parallel/detail/notify_batch.hpp"
 #include "parallel/detail/task.hpp"
 
 namespace parallel::detail {
@@ -59,6 +60,21 @@ public:
   /// Consumes everything in the inbox. Runs inside the reducer actor only.
   virtual void drain() = 0;
 
+  /// Wakes the reducer if results wait that a worker's batch held back.
+  void notify_deferred() {
+    caf::actor notify;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      deferred_ = false;
+      if (sent_ > processed_ && !drain_scheduled_) {
+        drain_scheduled_ = true;
+        notify = reducer_;
+      }
+    }
+    if (notify)
+      caf::anon_send(notify, drain_atom::value);
+  }
+
   /// Blocks until the reducer consumed every result sent so far. Call after
   /// every task finished.
   void wait_drained() {
@@ -73,6 +89,7 @@ protected:
   std::size_t sent_ = 0;
   std::size_t processed_ = 0;
   bool drain_scheduled_ = false;
+  bool deferred_ = false; // registered in a worker's notify_batch
   std::shared_ptr<group_core> core_;
   std::atomic<std::size_t> next_index_{0};
 };
@@ -83,17 +100,29 @@ class wrapper_state : public wrapper_base {
 public:
   using wrapper_base::wrapper_base;
 
-  /// Appends `x` to the inbox; wakes the reducer if it is not already due.
+  /// Appends `x` to the inbox; wakes the reducer if it is not already due,
+  /// or leaves that to the calling worker's batch (see `notify_batch`).
   void push(Item x) {
     caf::actor notify;
+    bool defer = false;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       inbox_.push_back(std::move(x));
       ++sent_;
       if (!drain_scheduled_) {
-        drain_scheduled_ = true;
-        notify = reducer_;
+        auto& batch = notify_batch::local();
+        if (batch.active && inbox_.size() < max_deferred) {
+          defer = !deferred_;
+          deferred_ = true;
+        } else {
+          drain_scheduled_ = true;
+          notify = reducer_;
+        }
       }
+    }
+    if (defer) {
+      notify_batch::local().pending.push_back(this);
+      core().flush_later(); // the safety net if the worker's streak stalls
     }
     if (notify)
       caf::anon_send(notify, drain_atom::value);
@@ -136,6 +165,9 @@ protected:
   virtual void consume(Item& x) = 0;
 
 private:
+  // Results a batch may hold back before the reducer is woken anyway.
+  static constexpr std::size_t max_deferred = 128;
+
   std::vector<Item> inbox_;
   std::vector<Item> spare_;  // reducer-only: the drained buffer, reused
   bool stopped_ = false;     // reducer-only
