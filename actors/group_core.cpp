@@ -381,10 +381,11 @@ void group_core::on_supervisor_exit() {
 // -- workers ------------------------------------------------------------------
 
 void group_core::work(worker_record& rec) {
-  // Below this, a task counts as short: after a short task the worker keeps
-  // its results' reducer wake-ups for the end of the streak (see
-  // notify_batch), which saves a message per result on trivial tasks.
-  constexpr auto short_task = std::chrono::microseconds(20);
+  // After a short task the worker keeps its results' reducer wake-ups for
+  // the end of the streak (see notify_batch), which saves a message per
+  // result on trivial tasks.
+  auto short_task = std::chrono::nanoseconds(
+    notify_batch::short_task_ns.load(std::memory_order_relaxed));
   auto& batch = notify_batch::local();
   std::unique_ptr<task> t;
   {

@@ -363,3 +363,30 @@ TEST_CASE_METHOD(test::system_fixture, "abandoning any wrapper cleans up like it
   check_values([](executor ex) { return feed<int>{ex, [](const context&, int) {}}; });
   check_values([](executor ex) { return feed_with_errs<int>{ex, [](const context&, int) {}}; });
 }
+
+TEST_CASE_METHOD(test::system_fixture, "a result held back for batching reaches the receiver while its worker blocks") {
+  // Workers batch reducer wake-ups over streaks of short tasks. Here a
+  // result is held back and the next task on the same worker blocks until
+  // the receiver has seen it: the supervisor's flush must deliver it.
+  auto saved = detail::notify_batch::short_task_ns.load();
+  detail::notify_batch::short_task_ns = std::chrono::nanoseconds(std::chrono::seconds(10)).count();
+  test::gate all_queued;
+  test::gate saw_one;
+  std::vector<int> seen;
+  auto ex = parallel::limited(sys, {}, 1);
+  feed<int> g{ex, [&](const context&, int n) {
+                seen.push_back(n);
+                if (n == 1)
+                  saw_one.open();
+              }};
+  ex.go([&](const context&) { all_queued.wait(); }); // "short", sends nothing
+  g.go([](const context&) { return 1; });            // held back: streak on
+  g.go([&](const context&) {
+    saw_one.wait(); // blocks until the receiver got 1
+    return 2;
+  });
+  all_queued.open();
+  CHECK_FALSE(g.wait());
+  CHECK(seen == std::vector<int>{1, 2});
+  detail::notify_batch::short_task_ns = saved;
+}

@@ -2,6 +2,8 @@
 // once per batch instead of once per result.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <vector>
 
 namespace parallel::detail {
@@ -13,6 +15,10 @@ class wrapper_base;
 /// worker flushes when its streak of short tasks ends and before it goes
 /// idle, so a result waits at most one short streak.
 struct notify_batch {
+  /// A task shorter than this continues a streak (20 us). Tests raise it to
+  /// make batching deterministic.
+  static inline std::atomic<std::chrono::nanoseconds::rep> short_task_ns{20'000};
+
   bool active = false;
   std::vector<wrapper_base*> pending;
 
