@@ -75,6 +75,12 @@ public:
         });
   }
 
+  /// @private The wrapper's reduction, which is also its tasks' sink (for
+  /// extensions such as `remote::go_remote`).
+  State* sink() const noexcept {
+    return state_.get();
+  }
+
   /// A snapshot of the (shared) group's counters.
   group_stats stats() const {
     return ex_.stats();

@@ -1,0 +1,387 @@
+// Connecting to nodes with a bounded time, and watching them.
+#include "parallel/remote/cluster.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <set>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/node_id.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "cluster_state.hpp"
+#include "parallel/remote/detail/remote_lane.hpp"
+#include "parallel/remote/protocol.hpp"
+
+namespace parallel::remote {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+long ms_left(clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+  return std::max<long>(0, left.count());
+}
+
+/// Opens (and closes) a TCP connection to `addr` before `deadline`, so that a
+/// node that is not there fails fast and a black-holed address fails in
+/// bounded time, without CAF's connect blocking its middleman for the OS's
+/// full SYN timeout. Returns "" or why it failed.
+std::string tcp_probe(const node_address& addr, clock::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  auto port = std::to_string(addr.port);
+  if (int rc = getaddrinfo(addr.host.c_str(), port.c_str(), &hints, &res); rc != 0)
+    return std::string{"cannot resolve host: "} + gai_strerror(rc);
+  std::string why = "no address";
+  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int n;
+      do {
+        n = ::poll(&p, 1, static_cast<int>(ms_left(deadline)));
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) {
+        ::close(fd);
+        freeaddrinfo(res);
+        return "no answer (timed out)";
+      }
+      int err = 0;
+      socklen_t len = sizeof(err);
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc == 0) {
+      ::close(fd);
+      freeaddrinfo(res);
+      return {};
+    }
+    why = std::strerror(errno);
+    ::close(fd);
+  }
+  freeaddrinfo(res);
+  return why;
+}
+
+error connect_error(const node_address& addr, const std::string& why) {
+  return make_error("cannot connect to node " + addr.to_string() + ": " + why);
+}
+
+/// Connects to one node: TCP probe, then CAF's (and TLS's) handshake, all
+/// before `deadline`.
+expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
+                                 clock::time_point deadline, milliseconds total);
+
+/// `connect_one`, with CAF's exceptions (the openssl module throws on a bad
+/// TLS setup) turned into errors.
+expected<caf::actor> try_connect_one(caf::actor_system& sys,
+                                     const node_address& addr,
+                                     clock::time_point deadline,
+                                     milliseconds total) {
+  try {
+    return connect_one(sys, addr, deadline, total);
+  } catch (const std::exception& e) {
+    return connect_error(addr, std::string{"TLS setup failed: "} + e.what());
+  }
+}
+
+expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
+                                 clock::time_point deadline, milliseconds total) {
+  if (auto why = tcp_probe(addr, deadline); !why.empty()) {
+    if (why.find("timed out") != std::string::npos)
+      why = "no answer within " + std::to_string(total.count()) + " ms";
+    return connect_error(addr, why);
+  }
+  bool tls = sys.has_openssl_manager();
+  caf::io::middleman_actor mm = tls ? sys.openssl_manager().actor_handle()
+                                    : sys.middleman().actor_handle();
+  // CAF 0.17.6 closes a new connection with `connection_timeout` at the
+  // next heartbeat tick unless the node's handshake has arrived by then (the
+  // connection's "last seen" time starts at zero). The tick comes at any
+  // phase, so a slow handshake may be cut short: try again at once, which
+  // leaves a whole heartbeat interval for the handshake.
+  constexpr int max_attempts = 3;
+  expected<caf::actor> result{caf::actor{}};
+  caf::scoped_actor self{sys};
+  for (int attempt = 1;; ++attempt) {
+    caf::error failure;
+    auto left = milliseconds{std::max<long>(1, ms_left(deadline))};
+    self->request(mm, left, caf::connect_atom::value, addr.host, addr.port)
+      .receive(
+        [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+          if (ptr)
+            result = caf::actor_cast<caf::actor>(std::move(ptr));
+          else
+            result = connect_error(addr, "no node actor published on that port");
+        },
+        [&](caf::error& err) { failure = std::move(err); });
+    if (!failure)
+      return result;
+    if (failure == caf::sec::connection_timeout && attempt < max_attempts
+        && ms_left(deadline) > 0)
+      continue;
+    std::string why;
+    if (failure == caf::sec::request_timeout)
+      why = "no " + std::string{tls ? "TLS/" : ""} + "CAF handshake within "
+            + std::to_string(total.count()) + " ms (is it a parallel node?)";
+    else if (failure == caf::sec::connection_timeout && tls)
+      why = "the TLS handshake failed or timed out (certificate rejected by "
+            "either side, or the node does not use TLS)";
+    else if (failure == caf::sec::connection_timeout)
+      why = "the node accepted the connection but did not complete the "
+            "handshake within a heartbeat interval (is it a parallel node? "
+            "does it use TLS?)";
+    else if (failure == caf::sec::disconnect_during_handshake)
+      why = tls ? "the TLS handshake failed (certificate rejected by either "
+                  "side, or the node does not use TLS)"
+                : "the handshake failed (does the node use TLS?)";
+    else
+      why = sys.render(failure);
+    return connect_error(addr, why);
+  }
+}
+
+/// Monitors the nodes and marks them down when they die.
+class watcher : public caf::event_based_actor {
+public:
+  watcher(caf::actor_config& cfg, std::weak_ptr<detail::cluster_state> st,
+          std::vector<caf::actor> nodes)
+    : caf::event_based_actor(cfg), st_(std::move(st)), nodes_(std::move(nodes)) {
+  }
+
+  caf::behavior make_behavior() override {
+    for (auto& n : nodes_)
+      monitor(n);
+    nodes_.clear();
+    set_down_handler([this](caf::down_msg& dm) {
+      if (auto st = st_.lock())
+        if (auto i = st->index_of(dm.source))
+          st->mark_down(*i);
+    });
+    return {
+      [](ok_atom) {
+        // Nothing to do: the watcher only receives down messages.
+      },
+    };
+  }
+
+private:
+  std::weak_ptr<detail::cluster_state> st_;
+  std::vector<caf::actor> nodes_;
+};
+
+} // namespace
+
+// -- addresses ----------------------------------------------------------------
+
+std::string node_address::to_string() const {
+  if (host.find(':') != std::string::npos)
+    return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+expected<node_address> parse_node_address(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return make_error("bad node address \"" + text + "\": " + why
+                      + " (expected HOST:PORT)");
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return bad("no port");
+  node_address out;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  auto port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5
+      || port.find_first_not_of("0123456789") != std::string::npos)
+    return bad("the port is not a number");
+  auto n = std::stoul(port);
+  if (n == 0 || n > 65535)
+    return bad("the port is out of range");
+  out.port = static_cast<uint16_t>(n);
+  return out;
+}
+
+expected<std::vector<node_address>> parse_node_list(const std::string& text) {
+  std::vector<node_address> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    auto item = text.substr(pos, comma == std::string::npos ? std::string::npos
+                                                            : comma - pos);
+    if (!item.empty()) {
+      auto addr = parse_node_address(item);
+      if (!addr)
+        return addr.error();
+      out.push_back(std::move(*addr));
+    }
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  if (out.empty())
+    return make_error("no nodes given (expected HOST:PORT,HOST:PORT...)");
+  return out;
+}
+
+// -- cluster_state ------------------------------------------------------------
+
+namespace detail {
+
+cluster_state::~cluster_state() {
+  if (watcher_)
+    caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+}
+
+void cluster_state::start() {
+  std::vector<caf::actor> handles;
+  for (auto& n : nodes)
+    handles.push_back(n->handle);
+  watcher_ = sys_.spawn<watcher>(weak_from_this(), std::move(handles));
+}
+
+std::optional<std::size_t> cluster_state::index_of(const caf::actor_addr& who) const {
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i]->handle.address() == who)
+      return i;
+  return std::nullopt;
+}
+
+void cluster_state::mark_down(std::size_t i) {
+  if (!nodes.at(i)->alive.exchange(false))
+    return;
+  std::vector<std::shared_ptr<remote_lane>> lanes;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto out = lanes_.begin();
+    for (auto& w : lanes_)
+      if (auto l = w.lock()) {
+        lanes.push_back(std::move(l));
+        *out++ = w;
+      }
+    lanes_.erase(out, lanes_.end());
+  }
+  for (auto& l : lanes)
+    l->poke();
+}
+
+bool cluster_state::any_alive() const {
+  for (auto& n : nodes)
+    if (n->alive)
+      return true;
+  return false;
+}
+
+void cluster_state::add_lane(std::weak_ptr<remote_lane> lane) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  // Drop lanes of finished groups now and then.
+  if (lanes_.size() >= 64 && (lanes_.size() & (lanes_.size() - 1)) == 0)
+    std::erase_if(lanes_, [](auto& w) { return w.expired(); });
+  lanes_.push_back(std::move(lane));
+}
+
+} // namespace detail
+
+// -- cluster ------------------------------------------------------------------
+
+expected<cluster> cluster::connect(caf::actor_system& sys,
+                                   const std::vector<node_address>& nodes,
+                                   const connect_options& opts) {
+  if (nodes.empty())
+    return make_error("no nodes given");
+  if (!sys.has_middleman())
+    return make_error("parallel::remote: call parallel::remote::configure(cfg, "
+                      "registry) before creating the actor system");
+  auto deadline = clock::now() + opts.timeout;
+  std::vector<std::future<expected<caf::actor>>> pending;
+  for (auto& addr : nodes)
+    pending.push_back(std::async(std::launch::async, [&sys, addr, deadline, &opts] {
+      return try_connect_one(sys, addr, deadline, opts.timeout);
+    }));
+  auto st = std::make_shared<detail::cluster_state>(sys);
+  error first;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto hdl = pending[i].get();
+    if (!hdl) {
+      if (!first)
+        first = std::move(hdl.error());
+      continue;
+    }
+    auto entry = std::make_unique<detail::node_entry>();
+    entry->name = nodes[i].to_string();
+    entry->handle = std::move(*hdl);
+    st->nodes.push_back(std::move(entry));
+  }
+  if (first)
+    return first;
+  st->start();
+  return cluster{std::move(st)};
+}
+
+expected<cluster> cluster::connect(caf::actor_system& sys,
+                                   const std::string& nodes,
+                                   const connect_options& opts) {
+  auto list = parse_node_list(nodes);
+  if (!list)
+    return list.error();
+  return connect(sys, *list, opts);
+}
+
+std::size_t cluster::size() const noexcept {
+  return st_->nodes.size();
+}
+
+const std::string& cluster::name(std::size_t i) const {
+  return st_->nodes.at(i)->name;
+}
+
+caf::actor cluster::handle(std::size_t i) const {
+  return st_->nodes.at(i)->handle;
+}
+
+bool cluster::alive(std::size_t i) const {
+  return st_->nodes.at(i)->alive;
+}
+
+expected<node_report> cluster::stats(std::size_t i,
+                                     std::chrono::milliseconds timeout) const {
+  expected<node_report> result{node_report{}};
+  caf::scoped_actor self{st_->system()};
+  self->request(handle(i), timeout, stats_atom::value)
+    .receive(
+      [&](uint64_t received, uint64_t running, uint64_t peak, uint64_t completed,
+          uint64_t failed, uint64_t panicked, uint64_t cancelled) {
+        result = node_report{received, running,  peak,     completed,
+                             failed,   panicked, cancelled};
+      },
+      [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+} // namespace parallel::remote

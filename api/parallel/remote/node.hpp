@@ -1,0 +1,83 @@
+// node: serves a registry's tasks to client groups over CAF's middleman.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "parallel/error.hpp"
+#include "parallel/remote/registry.hpp"
+
+namespace parallel::remote {
+
+/// Where and how a node serves.
+struct node_options {
+  /// The address to listen on. Loopback unless told otherwise; "0.0.0.0"
+  /// (or "") listens on every interface.
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port (see `node::port()`).
+  uint16_t port = 0;
+  /// Tasks running at once on this node, over all clients; more wait in the
+  /// node's queue. 0 means no limit.
+  std::size_t max_in_flight = 16;
+};
+
+/// A node's counters (`node::stats()`, `cluster::stats()`).
+struct node_report {
+  uint64_t received = 0;     ///< run requests received
+  uint64_t running = 0;      ///< tasks running right now
+  uint64_t peak_running = 0; ///< the most tasks that ran at once
+  uint64_t completed = 0;    ///< tasks that returned a value
+  uint64_t failed = 0;       ///< tasks that returned an error (or were refused)
+  uint64_t panicked = 0;     ///< tasks that threw
+  uint64_t cancelled = 0;    ///< tasks whose context was cancelled before they returned
+};
+
+namespace detail {
+class node_state;
+} // namespace detail
+
+/// A running node: an actor published on a port that runs the registry's
+/// tasks for client groups (`remote_executor.hpp`) on a `parallel::limited`
+/// group of its own, so blocking tasks never starve CAF's scheduler. Each
+/// task runs under a context of its own, cancelled when its client group is
+/// cancelled or abandoned, when the client disconnects, or at the client's
+/// deadline. A task's exception is sent back as a panic (type name and
+/// `what()`); the node keeps serving.
+///
+/// Uses TLS when the actor system was configured with it (`configure` with
+/// `network_options::tls`). Destroying the last copy stops serving.
+class node {
+public:
+  /// Publishes a node serving `reg` on the actor system `sys` (configured
+  /// with `configure(cfg, reg, ...)`).
+  static expected<node> start(caf::actor_system& sys,
+                              std::shared_ptr<const registry> reg,
+                              const node_options& opts = {});
+
+  /// The port it listens on.
+  uint16_t port() const noexcept;
+
+  /// The node actor (what clients talk to).
+  caf::actor handle() const;
+
+  /// Current counters.
+  node_report stats() const;
+
+  /// Stops listening and cancels every running task. Idempotent.
+  void stop();
+
+  /// @private
+  explicit node(std::shared_ptr<detail::node_state> st) : st_(std::move(st)) {
+  }
+
+private:
+  std::shared_ptr<detail::node_state> st_;
+};
+
+} // namespace parallel::remote

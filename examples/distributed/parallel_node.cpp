@@ -1,0 +1,105 @@
+// parallel-node: a ready worker node serving the example tasks.
+//
+//   parallel-node [--port N] [--host ADDR] [--max-in-flight N]
+//                 [--tls-cert FILE --tls-key FILE --tls-ca FILE]
+//                 [--heartbeat MS] [--connection-timeout MS]
+//
+// Prints the port it listens on as its first line (useful with --port 0),
+// then serves until SIGINT or SIGTERM. Listens on 127.0.0.1 unless --host
+// says otherwise (--host 0.0.0.0 for every interface). With the three TLS
+// options it accepts only clients whose certificate the CA signed.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include <pthread.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "example_tasks.hpp"
+
+namespace {
+
+void usage(const char* why) {
+  std::cerr << "parallel-node: " << why << "\n"
+            << "usage: parallel-node [--port N] [--host ADDR] [--max-in-flight N]\n"
+            << "                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
+            << "                     [--heartbeat MS] [--connection-timeout MS]\n";
+  std::exit(2);
+}
+
+unsigned long number(const std::string& opt, const char* text, unsigned long max) {
+  char* end = nullptr;
+  errno = 0;
+  auto n = std::strtoul(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n > max || text[0] == '-')
+    usage((opt + " takes a number up to " + std::to_string(max)).c_str());
+  return n;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  parallel::remote::node_options opts;
+  parallel::remote::network_options net;
+  for (int i = 1; i < argc; ++i) {
+    std::string opt = argv[i];
+    if (opt == "--help" || opt == "-h")
+      usage("serves the example tasks to client groups");
+    if (i + 1 >= argc)
+      usage((opt + " needs a value (or is unknown)").c_str());
+    const char* val = argv[++i];
+    if (opt == "--port")
+      opts.port = static_cast<uint16_t>(number(opt, val, 65535));
+    else if (opt == "--host")
+      opts.host = val;
+    else if (opt == "--max-in-flight")
+      opts.max_in_flight = number(opt, val, 1 << 20);
+    else if (opt == "--tls-cert")
+      net.tls.certificate = val;
+    else if (opt == "--tls-key")
+      net.tls.key = val;
+    else if (opt == "--tls-ca")
+      net.tls.ca_file = val;
+    else if (opt == "--heartbeat")
+      net.heartbeat_interval = std::chrono::milliseconds(number(opt, val, 3600000));
+    else if (opt == "--connection-timeout")
+      net.connection_timeout = std::chrono::milliseconds(number(opt, val, 3600000));
+    else
+      usage(("unknown option " + opt).c_str());
+  }
+  if (auto err = parallel::remote::check_tls(net.tls))
+    usage(parallel::message(err).c_str());
+
+  // Block the stop signals in every thread (CAF's threads inherit the mask);
+  // main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto reg = examples::make_registry();
+  caf::actor_system_config cfg;
+  parallel::remote::configure(cfg, *reg, net);
+  caf::actor_system sys{cfg};
+  {
+    auto node = parallel::remote::node::start(sys, reg, opts);
+    if (!node) {
+      std::cerr << "parallel-node: " << parallel::message(node.error()) << "\n";
+      return 1;
+    }
+    std::cout << node->port() << std::endl;
+    std::cerr << "parallel-node: serving " << reg->names().size() << " tasks on "
+              << (opts.host.empty() ? "*" : opts.host) << ":" << node->port()
+              << (net.tls.enabled() ? " (TLS)" : "") << ", at most "
+              << opts.max_in_flight << " at once\n";
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    node->stop();
+  }
+  return 0;
+}

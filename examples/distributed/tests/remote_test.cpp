@@ -1,0 +1,709 @@
+// Distributed groups, against real parallel-node processes on loopback.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "../example_tasks.hpp"
+#include "node_process.hpp"
+#include "parallel/parallel.hpp"
+
+using namespace std::chrono_literals;
+using parallel::errc;
+namespace remote = parallel::remote;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double ms_since(clock_type::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+
+/// Polls `pred` every millisecond until it holds; false after `limit`. Waits
+/// for a state to be reached, never asserts on timing.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
+  auto deadline = clock_type::now() + limit;
+  while (!pred()) {
+    if (clock_type::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+remote::network_options test_net() {
+  remote::network_options net;
+  net.heartbeat_interval = 100ms;
+  net.connection_timeout = 1000ms;
+  return net;
+}
+
+/// A client: its own actor system, configured for the example tasks.
+struct client {
+  explicit client(remote::network_options net = test_net()) {
+    remote::configure(cfg, *examples::make_registry(), net);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+
+  remote::cluster connect(const std::vector<const test::node_process*>& nodes,
+                          std::chrono::milliseconds timeout = 5000ms) {
+    std::string list;
+    for (auto* n : nodes)
+      list += (list.empty() ? "" : ",") + n->address();
+    auto c = remote::cluster::connect(*sys, list, {timeout});
+    if (!c)
+      FAIL("connect failed: " << parallel::message(c.error()));
+    return *c;
+  }
+
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+};
+
+int64_t fib(int n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+remote::lane_options per_node(std::size_t n, std::size_t attempts = 1) {
+  remote::lane_options o;
+  o.per_node_bound = n;
+  o.max_attempts = attempts;
+  return o;
+}
+
+bool certs_available() {
+  return std::ifstream{std::string{TEST_CERTS_DIR} + "/client.pem"}.good();
+}
+
+std::string cert(const std::string& name) {
+  return std::string{TEST_CERTS_DIR} + "/" + name;
+}
+
+} // namespace
+
+TEST_CASE("results from two nodes, in submission order") {
+  test::node_process n1, n2;
+  client c;
+  auto nodes = c.connect({&n1, &n2});
+  REQUIRE(nodes.size() == 2);
+  {
+    auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(4));
+    parallel::collect<int64_t> fibs(ex);
+    for (int i = 0; i < 40; ++i)
+      remote::go_remote(fibs, examples::fib, i % 25);
+    auto got = fibs.wait();
+    REQUIRE(got);
+    REQUIRE(got->size() == 40);
+    for (int i = 0; i < 40; ++i)
+      CHECK((*got)[i] == fib(i % 25));
+    auto split = ex.node_stats();
+    REQUIRE(split.size() == 2);
+    CHECK(split[0].ok + split[1].ok == 40);
+    CHECK(split[0].ok > 0);
+    CHECK(split[1].ok > 0);
+  }
+  {
+    // Both processes ran tasks; untyped names work with exact argument types.
+    auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(2));
+    parallel::collect<int32_t> pids(ex);
+    for (int i = 0; i < 20; ++i)
+      remote::go_remote(pids, "pid");
+    auto got = pids.wait();
+    REQUIRE(got);
+    std::set<int32_t> distinct(got->begin(), got->end());
+    CHECK(distinct == std::set<int32_t>{n1.pid(), n2.pid()});
+  }
+  {
+    // Strings and a registered container type cross the wire.
+    auto ex = remote::spread(parallel::unlimited(*c.sys), nodes);
+    parallel::collect<std::string> hello(ex);
+    remote::go_remote(hello, "hello", std::string{"world"});
+    parallel::collect<int64_t> sums(ex);
+    remote::go_remote(sums, "sum", std::vector<int64_t>{1, 2, 3, 4});
+    auto h = hello.wait();
+    REQUIRE(h);
+    CHECK(*h == std::vector<std::string>{"hello, world"});
+    auto s = sums.wait();
+    REQUIRE(s);
+    CHECK(*s == std::vector<int64_t>{10});
+  }
+}
+
+TEST_CASE("local and remote tasks share a group") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  auto ex = remote::spread(parallel::limited(*c.sys, {}, 2), nodes, per_node(2));
+  parallel::collect<int64_t> all(ex);
+  for (int i = 0; i < 10; ++i) {
+    if (i % 2 == 0)
+      all.go([i](const parallel::context&) { return int64_t{-i}; });
+    else
+      remote::go_remote(all, examples::echo, int64_t{i});
+  }
+  ex.go_remote(examples::echo, int64_t{99}); // the executor's own task
+  auto got = all.wait();
+  REQUIRE(got);
+  CHECK(*got == std::vector<int64_t>{0, 1, -2, 3, -4, 5, -6, 7, -8, 9});
+  auto stats = ex.stats();
+  CHECK(stats.submitted == 11);
+  CHECK(stats.succeeded == 11);
+}
+
+TEST_CASE("a serial executor's group takes remote tasks too") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  auto ex = remote::spread(parallel::limited(*c.sys, {}, 0), nodes, per_node(1));
+  parallel::collect<int64_t> all(ex);
+  std::thread::id caller = std::this_thread::get_id(), ran_on;
+  all.go([&](const parallel::context&) {
+    ran_on = std::this_thread::get_id(); // serial: inline, on the caller
+    return int64_t{7};
+  });
+  for (int i = 0; i < 3; ++i)
+    remote::go_remote(all, examples::echo, int64_t{i});
+  auto got = all.wait();
+  REQUIRE(got);
+  CHECK(*got == std::vector<int64_t>{7, 0, 1, 2});
+  CHECK(ran_on == caller);
+  CHECK(ex.node_stats()[0].peak_in_flight == 1);
+}
+
+TEST_CASE("an error made from a multi_error crosses as its parts") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::gather_errs ge(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(ge, "fail_many", std::vector<std::string>{"a", "b"});
+  remote::go_remote(ge, "fail_code", static_cast<int32_t>(errc::cancelled));
+  auto errs = ge.wait(); // flattened, in order
+  REQUIRE(errs.size() == 3);
+  CHECK(parallel::message(errs.errors()[0]) == "a");
+  CHECK(parallel::message(errs.errors()[1]) == "b");
+  CHECK(parallel::is(errs.errors()[2], errc::cancelled));
+}
+
+TEST_CASE("all six wrappers take remote tasks") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes);
+  parallel::err_group eg(ex);
+  parallel::collect<int32_t> col(ex);
+  std::vector<int32_t> fed;
+  parallel::feed<int32_t> fd(ex, [&](const parallel::context&, int32_t x) {
+    fed.push_back(x);
+  });
+  parallel::gather_errs ge(ex);
+  parallel::collect_with_errs<int32_t> cwe(ex);
+  std::vector<int32_t> fed2;
+  parallel::feed_with_errs<int32_t> fwe(ex, [&](const parallel::context&, int32_t x) {
+    fed2.push_back(x);
+  });
+  remote::go_remote(eg, examples::sleep, 1);
+  remote::go_remote(col, examples::sleep, 2);
+  remote::go_remote(fd, examples::sleep, 3);
+  remote::go_remote(ge, examples::sleep, 4);
+  remote::go_remote(cwe, examples::sleep, 5);
+  remote::go_remote(fwe, examples::sleep, 6);
+  CHECK(!eg.wait());
+  CHECK(*col.wait() == std::vector<int32_t>{2});
+  CHECK(!fd.wait());
+  CHECK(fed == std::vector<int32_t>{3});
+  CHECK(!ge.wait());
+  auto r = cwe.wait();
+  CHECK(r.values == std::vector<int32_t>{5});
+  CHECK(!r.errors);
+  CHECK(!fwe.wait());
+  CHECK(fed2 == std::vector<int32_t>{6});
+}
+
+TEST_CASE("the bound per node holds, independently of the local bound") {
+  test::node_process n1({"--max-in-flight", "16"}), n2({"--max-in-flight", "16"});
+  client c;
+  auto nodes = c.connect({&n1, &n2});
+  auto [ctx, cancel] = parallel::with_cancel(parallel::context::background());
+  // A local bound of 1, held by a blocked local task the whole time.
+  auto ex = remote::spread(parallel::limited(*c.sys, ctx, 1), nodes, per_node(2));
+  parallel::collect<int32_t> col(ex);
+  std::atomic<bool> local_running{false};
+  col.go([&](const parallel::context& tctx) -> parallel::expected<int32_t> {
+    local_running = true;
+    tctx.sleep_for(60s);
+    return tctx.cause();
+  });
+  for (int i = 0; i < 10; ++i)
+    remote::go_remote(col, "block");
+  // Remote tasks are not held back by the local bound: two run on each node.
+  REQUIRE(eventually([&] {
+    auto a = nodes.stats(0), b = nodes.stats(1);
+    return local_running && a && b && a->running == 2 && b->running == 2;
+  }));
+  auto split = ex.node_stats();
+  CHECK(split[0].in_flight == 2);
+  CHECK(split[1].in_flight == 2);
+  CHECK(ex.stats().running == 5);
+  cancel(parallel::make_error(errc::cancelled));
+  auto got = col.wait();
+  REQUIRE(!got);
+  CHECK(parallel::is(got.error(), errc::cancelled));
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto st = nodes.stats(i);
+    REQUIRE(st);
+    CHECK(st->peak_running == 2);
+    CHECK(st->received == 2); // the queued six never left the client
+  }
+  split = ex.node_stats();
+  CHECK(split[0].peak_in_flight == 2);
+  CHECK(split[1].peak_in_flight == 2);
+}
+
+TEST_CASE("a remote error arrives as the same error") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  SECTION("a runtime error keeps its text") {
+    parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys), nodes));
+    remote::go_remote(eg, "fail", std::string{"uh oh"});
+    auto err = eg.wait();
+    REQUIRE(err);
+    CHECK(parallel::message(err) == "uh oh");
+    CHECK(err == parallel::make_error("uh oh"));
+  }
+  SECTION("a library sentinel stays that sentinel") {
+    parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys), nodes));
+    remote::go_remote(eg, "fail_code", static_cast<int32_t>(errc::deadline_exceeded));
+    auto err = eg.wait();
+    CHECK(parallel::is(err, errc::deadline_exceeded));
+  }
+  SECTION("errors are gathered in submission order") {
+    parallel::gather_errs ge(remote::spread(parallel::unlimited(*c.sys), nodes));
+    for (auto text : {"a", "b", "c"})
+      remote::go_remote(ge, "fail", std::string{text});
+    auto errs = ge.wait();
+    REQUIRE(errs.size() == 3);
+    CHECK(errs.message() == "a\nb\nc");
+  }
+  SECTION("an unknown task, wrong arguments and a wrong result type are errors") {
+    parallel::collect_with_errs<int64_t> cwe(
+      remote::spread(parallel::unlimited(*c.sys), nodes));
+    remote::go_remote(cwe, "nope", 1);
+    remote::go_remote(cwe, "fib", int64_t{3}); // fib takes an int32_t
+    remote::go_remote(cwe, "hello", std::string{"x"}); // a string, not int64_t
+    auto r = cwe.wait();
+    REQUIRE(r.errors.size() == 3);
+    auto& e = r.errors.errors();
+    CHECK_THAT(parallel::message(e[0]), Catch::Contains("unknown remote task \"nope\""));
+    CHECK_THAT(parallel::message(e[1]), Catch::Contains("int64_t(int32_t)"));
+    CHECK_THAT(parallel::message(e[2]), Catch::Contains("expected a result of type int64_t, got (std::string)"));
+  }
+}
+
+TEST_CASE("a remote exception arrives as a panic with its type and text") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  SECTION("a std::exception") {
+    auto ex = remote::spread(parallel::unlimited(*c.sys), nodes);
+    parallel::collect<int64_t> col(ex);
+    remote::go_remote(col, "throw", std::string{"index 7 out of range"});
+    for (int round = 0; round < 2; ++round) { // every wait() rethrows it
+      try {
+        col.wait();
+        FAIL("wait() did not throw");
+      } catch (const parallel::remote_panic& p) {
+        CHECK(p.type_name() == "std::out_of_range");
+        CHECK(std::string{p.what()} == "index 7 out of range");
+        CHECK(p.task() == "throw");
+        CHECK(p.node() == n1.address());
+      }
+    }
+    CHECK(parallel::is(ex.group_context().cause(), errc::panicked));
+    // Later go() rethrows it, as for a local panic.
+    CHECK_THROWS_AS(col.go([](const parallel::context&) { return int64_t{1}; }),
+                    std::runtime_error);
+  }
+  SECTION("a non-std exception keeps its type") {
+    parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys), nodes));
+    remote::go_remote(eg, "throw_int");
+    try {
+      eg.wait();
+      FAIL("wait() did not throw");
+    } catch (const parallel::remote_panic& p) {
+      CHECK(p.type_name() == "int");
+      CHECK(std::string{p.what()}.empty());
+    }
+  }
+  // The node survives its tasks' exceptions.
+  auto st = nodes.stats(0);
+  REQUIRE(st);
+  CHECK(st->panicked == 1);
+}
+
+TEST_CASE("a node killed mid-run: in-flight tasks fail with node_down at once") {
+  test::node_process n1, n2;
+  client c;
+  auto nodes = c.connect({&n1, &n2});
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(4));
+  parallel::collect_with_errs<int32_t> col(ex);
+  for (int i = 0; i < 8; ++i)
+    remote::go_remote(col, examples::sleep, 800);
+  REQUIRE(eventually([&] {
+    auto a = nodes.stats(0), b = nodes.stats(1);
+    return a && b && a->running == 4 && b->running == 4;
+  }));
+  auto t0 = clock_type::now();
+  n2.kill(SIGKILL);
+  REQUIRE(eventually([&] { return ex.stats().failed == 4; }));
+  auto failed_after = ms_since(t0);
+  auto got = col.wait();
+  auto wait_after = ms_since(t0);
+  std::cout << "[measured] SIGKILL: node_down failures " << failed_after
+            << " ms after the kill; wait() returned after " << wait_after
+            << " ms (the survivor's tasks take 800 ms)\n";
+  CHECK(failed_after < 5000);
+  CHECK(wait_after < 5000);
+  CHECK(got.values == std::vector<int32_t>(4, 800));
+  REQUIRE(got.errors.size() == 4);
+  for (auto& e : got.errors.errors()) {
+    CHECK(parallel::is(e, errc::node_down));
+    CHECK_THAT(parallel::message(e), Catch::Contains(n2.address()));
+  }
+  CHECK_FALSE(nodes.alive(1));
+  auto split = ex.node_stats();
+  CHECK(split[1].lost == 4);
+  CHECK_FALSE(split[1].alive);
+  {
+    // The group stops sending to it; later groups too.
+    parallel::collect<int32_t> more(remote::spread(parallel::unlimited(*c.sys), nodes));
+    for (int i = 0; i < 6; ++i)
+      remote::go_remote(more, examples::sleep, 1);
+    auto m = more.wait();
+    REQUIRE(m);
+    CHECK(m->size() == 6);
+  }
+}
+
+TEST_CASE("a node killed mid-run: with retries every task completes on the survivor") {
+  test::node_process n1, n2;
+  client c;
+  auto nodes = c.connect({&n1, &n2});
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(4, 3));
+  parallel::collect<int32_t> col(ex);
+  for (int i = 0; i < 8; ++i)
+    remote::go_remote(col, examples::work, i, 300);
+  REQUIRE(eventually([&] {
+    auto a = nodes.stats(0), b = nodes.stats(1);
+    return a && b && a->running == 4 && b->running == 4;
+  }));
+  auto t0 = clock_type::now();
+  n2.kill(SIGKILL);
+  auto got = col.wait();
+  std::cout << "[measured] SIGKILL with retries: wait() returned after "
+            << ms_since(t0) << " ms\n";
+  REQUIRE(got);
+  CHECK(*got == std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7});
+  auto st = nodes.stats(0);
+  REQUIRE(st);
+  CHECK(st->completed == 8);
+  auto split = ex.node_stats();
+  CHECK(split[0].ok == 8);
+  CHECK(split[1].lost == 4);
+}
+
+TEST_CASE("every node killed: retries run out and the tasks fail with node_down") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(2, 5));
+  parallel::collect_with_errs<int32_t> col(ex);
+  for (int i = 0; i < 6; ++i)
+    remote::go_remote(col, examples::sleep, 10000);
+  REQUIRE(eventually([&] {
+    auto a = nodes.stats(0);
+    return a && a->running == 2;
+  }));
+  n1.kill(SIGKILL);
+  auto got = col.wait();
+  CHECK(got.values.empty());
+  REQUIRE(got.errors.size() == 6); // 2 in flight, 4 queued: none lost
+  for (auto& e : got.errors.errors())
+    CHECK(parallel::is(e, errc::node_down));
+}
+
+TEST_CASE("a node that stops answering (SIGSTOP) counts as down") {
+  test::node_process n1, n2;
+  client c; // heartbeat 100 ms, connection timeout 1 s
+  auto nodes = c.connect({&n1, &n2});
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(2));
+  parallel::collect_with_errs<int32_t> col(ex);
+  for (int i = 0; i < 4; ++i)
+    remote::go_remote(col, examples::sleep, 1500);
+  REQUIRE(eventually([&] {
+    auto a = nodes.stats(0), b = nodes.stats(1);
+    return a && b && a->running == 2 && b->running == 2;
+  }));
+  auto t0 = clock_type::now();
+  n2.kill(SIGSTOP);
+  REQUIRE(eventually([&] { return ex.stats().failed == 2; }));
+  auto failed_after = ms_since(t0);
+  auto got = col.wait();
+  std::cout << "[measured] SIGSTOP: node_down failures " << failed_after
+            << " ms after the stop (connection timeout 1000 ms)\n";
+  CHECK(failed_after < 6000);
+  CHECK(got.values.size() == 2);
+  REQUIRE(got.errors.size() == 2);
+  for (auto& e : got.errors.errors())
+    CHECK(parallel::is(e, errc::node_down));
+}
+
+TEST_CASE("connecting to a node that is not there fails fast and clearly") {
+  client c;
+  SECTION("a closed port: connection refused") {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    socklen_t len = sizeof(addr);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd); // nothing listens there now
+    auto where = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    auto t0 = clock_type::now();
+    auto nodes = remote::cluster::connect(*c.sys, where, {2000ms});
+    auto took = ms_since(t0);
+    std::cout << "[measured] connect to a closed port failed after " << took << " ms\n";
+    REQUIRE(!nodes);
+    CHECK_THAT(parallel::message(nodes.error()), Catch::Contains(where));
+    CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("refused"));
+    CHECK(took < 2000);
+  }
+  SECTION("a port that accepts but never speaks: the timeout bounds it") {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(listen(fd, 8) == 0); // the kernel accepts; nobody answers
+    socklen_t len = sizeof(addr);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    auto where = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    auto t0 = clock_type::now();
+    auto nodes = remote::cluster::connect(*c.sys, where, {300ms});
+    auto took = ms_since(t0);
+    close(fd);
+    std::cout << "[measured] connect to a silent port failed after " << took
+              << " ms (timeout 300 ms)\n";
+    REQUIRE(!nodes);
+    CHECK_THAT(parallel::message(nodes.error()), Catch::Contains(where));
+    CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("handshake"));
+    CHECK(took < 2300);
+  }
+  SECTION("one bad node among good ones is named") {
+    test::node_process n1;
+    auto nodes = remote::cluster::connect(*c.sys, n1.address() + ",127.0.0.1:1", {2000ms});
+    REQUIRE(!nodes);
+    CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("127.0.0.1:1:"));
+  }
+  SECTION("malformed addresses") {
+    CHECK(!remote::parse_node_address("localhost"));
+    CHECK(!remote::parse_node_address("host:99999"));
+    CHECK(!remote::parse_node_list(""));
+    auto ok = remote::parse_node_list("a:1,[::1]:2");
+    REQUIRE(ok);
+    CHECK((*ok)[1].host == "::1");
+    CHECK((*ok)[1].to_string() == "[::1]:2");
+  }
+}
+
+TEST_CASE("cancelling the group cancels its tasks on the nodes") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  auto [ctx, cancel] = parallel::with_cancel(parallel::context::background());
+  parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys, ctx), nodes));
+  for (int i = 0; i < 3; ++i)
+    remote::go_remote(eg, "block");
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 3;
+  }));
+  cancel(parallel::make_error("stop it"));
+  CHECK(parallel::message(eg.wait()) == "stop it");
+  // The node's contexts were cancelled: the blocked tasks returned.
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 0 && st->cancelled == 3;
+  }));
+}
+
+TEST_CASE("a task error that stops the group cancels its siblings on the nodes") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys), nodes));
+  for (int i = 0; i < 3; ++i)
+    remote::go_remote(eg, "block");
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 3;
+  }));
+  remote::go_remote(eg, "fail", std::string{"first"});
+  CHECK(parallel::message(eg.wait()) == "first");
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 0 && st->cancelled == 3;
+  }));
+}
+
+TEST_CASE("abandoning the group cancels its tasks on the nodes") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  {
+    parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+    for (int i = 0; i < 3; ++i)
+      remote::go_remote(col, "block");
+    REQUIRE(eventually([&] {
+      auto st = nodes.stats(0);
+      return st && st->running == 3;
+    }));
+  } // abandoned: no wait()
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 0 && st->cancelled == 3;
+  }));
+}
+
+TEST_CASE("go_remote on a group without nodes, or spreading twice, is misuse") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::collect<int32_t> col(parallel::unlimited(*c.sys));
+  CHECK_THROWS_AS(remote::go_remote(col, "pid"), std::logic_error);
+  auto ex = parallel::unlimited(*c.sys);
+  auto rex = remote::spread(ex, nodes);
+  CHECK_THROWS_AS(remote::spread(ex, nodes), std::logic_error);
+  rex.wait();
+  col.wait();
+}
+
+namespace {
+
+// One TLS actor system per test case (ctest runs each case in a process of
+// its own): CAF 0.17.6's openssl module sometimes leaks its BASP broker when
+// several TLS systems come and go in one process under load (see
+// docs/distributed.md).
+struct tls_fixture {
+  tls_fixture()
+    : tls_node({"--tls-cert", cert("node.pem"), "--tls-key", cert("node.key"),
+                "--tls-ca", cert("ca.pem")}) {
+  }
+
+  static std::unique_ptr<client> tls_client(const std::string& who) {
+    auto net = test_net();
+    net.tls = {cert(who + ".pem"), cert(who + ".key"), cert("ca.pem"), {}};
+    return std::make_unique<client>(net);
+  }
+
+  test::node_process tls_node;
+};
+
+} // namespace
+
+TEST_CASE("TLS: a client with a certificate the CA signed gets through") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  tls_fixture f;
+  auto c = tls_fixture::tls_client("client");
+  auto nodes = remote::cluster::connect(*c->sys, f.tls_node.address(), {3000ms});
+  REQUIRE(nodes);
+  parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c->sys), *nodes));
+  remote::go_remote(col, "hello", std::string{"tls"});
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(*got == std::vector<std::string>{"hello, tls"});
+}
+
+TEST_CASE("TLS: a plain client is refused") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  tls_fixture f;
+  client c;
+  auto nodes = remote::cluster::connect(*c.sys, f.tls_node.address(), {3000ms});
+  REQUIRE(!nodes);
+  CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("handshake"));
+}
+
+TEST_CASE("TLS: a client without a certificate is refused") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  tls_fixture f;
+  // CAF's openssl module cannot even start without a certificate once a CA
+  // is set, so this client is the openssl command-line tool. TLS 1.2 makes
+  // the node's refusal part of the handshake (TLS 1.3 sends it after).
+  auto s_client = [&](const std::string& extra) {
+    auto cmd = "openssl s_client -tls1_2 -connect " + f.tls_node.address()
+               + " -CAfile " + cert("ca.pem") + " " + extra + " </dev/null 2>&1";
+    std::string out;
+    if (auto* p = popen(cmd.c_str(), "r")) {
+      char buf[512];
+      while (fgets(buf, sizeof(buf), p))
+        out += buf;
+      pclose(p);
+    }
+    return out;
+  };
+  CHECK_THAT(s_client(""), Catch::Contains("alert handshake failure"));
+  // The same tool with the client's certificate gets through.
+  auto ok = s_client("-cert " + cert("client.pem") + " -key " + cert("client.key"));
+  CHECK_THAT(ok, !Catch::Contains("alert") && Catch::Contains("Verify return code: 0"));
+}
+
+TEST_CASE("TLS: a client with a certificate the CA never signed is refused") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  tls_fixture f;
+  auto c = tls_fixture::tls_client("rogue");
+  auto nodes = remote::cluster::connect(*c->sys, f.tls_node.address(), {3000ms});
+  REQUIRE(!nodes);
+  CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("TLS handshake failed"));
+}
+
+TEST_CASE("TLS: the client verifies the node (a rogue certificate is refused)") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  test::node_process rogue_node({"--tls-cert", cert("rogue.pem"), "--tls-key",
+                                 cert("rogue.key"), "--tls-ca", cert("ca.pem")});
+  auto c = tls_fixture::tls_client("client");
+  auto nodes = remote::cluster::connect(*c->sys, rogue_node.address(), {3000ms});
+  REQUIRE(!nodes);
+  CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("TLS handshake failed"));
+}
