@@ -335,8 +335,12 @@ void group_core::abandon() {
 }
 
 std::vector<caf::actor> group_core::retire_workers() {
-  std::vector<caf::actor> result;
   std::lock_guard<std::mutex> guard{mtx_};
+  return retire_locked();
+}
+
+std::vector<caf::actor> group_core::retire_locked() {
+  std::vector<caf::actor> result;
   retired_ = true;
   idle_.clear();
   open_requesters_.clear();
@@ -358,15 +362,7 @@ void group_core::on_supervisor_exit() {
   std::vector<std::shared_ptr<wrapper_base>> wrappers;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    retired_ = true;
-    idle_.clear();
-    open_requesters_.clear();
-    for (auto& rec : workers_)
-      if (rec->self)
-        to_stop.push_back(std::move(rec->self));
-    for (auto& rec : requesters_)
-      if (rec->self)
-        to_stop.push_back(std::move(rec->self));
+    to_stop = retire_locked();
     wrappers.swap(wrappers_);
   }
   for (auto& w : wrappers)

@@ -223,6 +223,7 @@ private:
   void request_requester_locked(actions& a);
   void drop_queue_locked(actions& a);
   void check_finished_locked(actions& a);
+  std::vector<caf::actor> retire_locked();
   void start_locked(std::size_t lane);
   void end_locked(std::size_t lane);
   void count_locked(std::optional<task_outcome> outcome);
