@@ -41,18 +41,19 @@ error context_state::cause() const {
   return cause_;
 }
 
-void context_state::cancel(error cause) const {
+error context_state::cancel(error cause) const {
   if (!cause)
     cause = make_error(errc::cancelled);
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (cancelled_.load(std::memory_order_relaxed))
-      return;
-    cause_ = std::move(cause);
+      return cause_;
+    cause_ = cause;
     cancelled_.store(true, std::memory_order_release);
   }
   // Outside the lock: callbacks (children, group supervisors) read our cause.
   source_.request_stop();
+  return cause;
 }
 
 } // namespace parallel::detail

@@ -34,9 +34,10 @@ public:
   /// Empty until cancelled.
   error cause() const;
 
-  /// Cancels with `cause` unless already cancelled (the first cause wins).
-  /// Never call this while holding a lock a stop callback may take.
-  void cancel(error cause) const;
+  /// Cancels with `cause` unless already cancelled (the first cause wins);
+  /// returns the cause that won. Never call this while holding a lock a stop
+  /// callback may take.
+  error cancel(error cause) const;
 
   std::stop_token token() const noexcept {
     return source_.get_token();

@@ -29,7 +29,7 @@ void executor::wait() {
 }
 
 void executor::finish() {
-  core().mark_done();
+  core().finish_cause();
   core().rethrow_if_panicked();
 }
 

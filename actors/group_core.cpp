@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "context_state.hpp"
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/notify_batch.hpp"
 #include "parallel/detail/wrapper_state.hpp"
@@ -69,16 +70,18 @@ void group_core::submit(std::unique_ptr<task> t) {
       lk.unlock();
       return; // `t` is destroyed unrun, outside the lock
     }
-    ++outstanding_;
     if (t->lane != 0) {
       lanes_.at(t->lane - 1).queue.push_back(std::move(t));
+      ++outstanding_;
     } else if (bound_ == 0) {
+      ++outstanding_;
       start_locked(0);
       lk.unlock();
       run_inline(std::move(t));
       return;
     } else {
       queue_.push_back(std::move(t));
+      ++outstanding_;
     }
     pump_locked(a);
   }
@@ -119,15 +122,11 @@ void group_core::wait_tasks() {
   cv_.wait(lk, [this] { return finished_; });
 }
 
-void group_core::mark_done() const {
-  cancel(make_error(errc::group_done));
-}
-
-error group_core::stop_cause() const {
-  auto cause = ctx_.cause();
-  if (is(cause, errc::group_done))
+error group_core::finish_cause() const {
+  auto winner = ctx_.state()->cancel(make_error(errc::group_done));
+  if (is(winner, errc::group_done))
     return {};
-  return cause;
+  return winner;
 }
 
 void group_core::rethrow_if_panicked() const {
@@ -203,6 +202,18 @@ void group_core::start(caf::actor supervisor) {
                        if (auto sup = this->supervisor())
                          caf::anon_send(sup, cancel_atom::value);
                      }});
+}
+
+void group_core::spawn_failed(std::size_t n, std::exception_ptr e,
+                              bool requester) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (requester)
+      requester_spawning_ = false;
+    else
+      spawning_ -= std::min(n, spawning_);
+  }
+  record_panic(std::move(e)); // cancels: the queue is dropped, wait() returns
 }
 
 bool group_core::add_worker(std::unique_ptr<worker_record> rec) {
@@ -383,6 +394,7 @@ void group_core::work(worker_record& rec) {
   auto short_task = std::chrono::nanoseconds(
     notify_batch::short_task_ns.load(std::memory_order_relaxed));
   auto& batch = notify_batch::local();
+  batch.owner = this;
   std::unique_ptr<task> t;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -416,13 +428,14 @@ void group_core::work(worker_record& rec) {
         if (i != a.wake.end())
           a.wake.erase(i);
       }
+      // End the streak here, under the lock and before the group can
+      // finish: the wrappers we held wake-ups for are alive until then.
+      if (t && was_short)
+        batch.active = true;
+      else
+        batch.flush();
     });
-    if (t && was_short)
-      batch.active = true;
-    else
-      batch.flush();
   }
-  batch.flush();
 }
 
 // -- rules --------------------------------------------------------------------

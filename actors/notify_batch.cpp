@@ -11,6 +11,8 @@ notify_batch& notify_batch::local() noexcept {
 
 void notify_batch::flush() {
   active = false;
+  if (pending.empty())
+    return;
   // Notifying may not add to `pending` (the batch is inactive now).
   for (auto* w : pending)
     w->notify_deferred();

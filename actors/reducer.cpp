@@ -14,7 +14,12 @@ reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
 caf::behavior reducer::make_behavior() {
   return {
     [this](drain_atom) { wrapper_->drain(); },
-    [this](finished_atom) { deliver_if_finished(); },
+    [this](finished_atom) {
+      // Every task has finished, so every result is in the inbox by now.
+      wrapper_->drain();
+      wrapper_->release_callbacks();
+      deliver_if_finished();
+    },
     [this](await_atom) {
       awaiting_.push_back(make_response_promise());
       deliver_if_finished();

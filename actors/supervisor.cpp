@@ -18,6 +18,10 @@ namespace {
 // group adds workers (they may be blocked on each other).
 constexpr auto progress_interval = std::chrono::milliseconds(1);
 
+// Checks without progress after which an unlimited group grows even if its
+// busy workers look runnable (they may spin-wait on a queued task).
+constexpr int stall_limit = 20;
+
 // The longest a result may wait for its reducer's wake-up when a worker held
 // it back for batching and then got stuck in a long task.
 constexpr auto flush_delay = std::chrono::milliseconds(1);
@@ -70,8 +74,13 @@ caf::behavior supervisor::make_behavior() {
       // No task finished for a while and tasks wait: grow the pool, but only
       // if every busy worker is blocked (maybe on each other). Workers that
       // are merely slow or preempted on a loaded machine are left alone.
-      if (p.stalled && all_blocked(p.busy))
+      // Busy workers that spin or poll for a queued sibling look running:
+      // after `stall_limit` checks without progress, grow anyway.
+      stalled_checks_ = p.stalled ? stalled_checks_ + 1 : 0;
+      if (p.stalled && (all_blocked(p.busy) || stalled_checks_ >= stall_limit)) {
+        stalled_checks_ = 0;
         spawn_workers(core_->reserve_workers(std::max<std::size_t>(1, p.busy.size())));
+      }
       checking_ = true;
       delayed_send(this, progress_interval, check_atom::value);
     },
@@ -99,7 +108,14 @@ void supervisor::spawn_workers(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     auto rec = std::make_unique<worker_record>();
     auto* ptr = rec.get();
-    rec->self = system().spawn<worker, caf::detached>(core_, ptr);
+    try {
+      rec->self = system().spawn<worker, caf::detached>(core_, ptr);
+    } catch (...) {
+      // No thread for a worker (resource limits): fail the group loudly
+      // rather than let this actor die and leave waiters hanging.
+      core_->spawn_failed(n - i, std::current_exception(), false);
+      return;
+    }
     auto self = rec->self;
     if (!core_->add_worker(std::move(rec)))
       send(self, retire_atom::value);
@@ -109,7 +125,12 @@ void supervisor::spawn_workers(std::size_t n) {
 void supervisor::spawn_requester() {
   auto rec = std::make_unique<requester_record>();
   auto* ptr = rec.get();
-  rec->self = system().spawn<detail::requester>(core_, ptr);
+  try {
+    rec->self = system().spawn<detail::requester>(core_, ptr);
+  } catch (...) {
+    core_->spawn_failed(1, std::current_exception(), true);
+    return;
+  }
   auto self = rec->self;
   if (!core_->add_requester(std::move(rec)))
     send(self, retire_atom::value);

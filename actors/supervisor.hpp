@@ -40,6 +40,7 @@ private:
   caf::actor_addr sentinel_addr_;
   bool handle_gone_ = false;
   bool checking_ = false;
+  int stalled_checks_ = 0;
   std::vector<caf::response_promise> awaiting_;
 };
 

@@ -352,3 +352,36 @@ TEST_CASE_METHOD(test::system_fixture, "actor_system shutdown does not hang afte
   sys2.reset(); // waits for every actor: returns because the group cleans up
   SUCCEED();
 }
+
+TEST_CASE_METHOD(test::system_fixture, "unlimited: tasks that spin-wait on each other do not deadlock") {
+  // Spinning workers look runnable, not blocked: the pool must grow anyway.
+  std::atomic<int> arrived{0};
+  auto ex = parallel::unlimited(sys);
+  for (int i = 0; i < 4; ++i)
+    ex.go([&](const context& ctx) {
+      ++arrived;
+      while (arrived < 4 && !ctx.cancelled())
+        std::this_thread::yield();
+    });
+  ex.wait();
+  CHECK(arrived == 4);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "a serial group nested in a task of a busy group") {
+  // The inner group's tasks run inline on the outer group's worker, whose
+  // wake-up batching must not hold on to the inner group's wrappers (they
+  // die before the outer task returns; AddressSanitizer checks this in CI).
+  auto outer = parallel::limited(sys, {}, 1);
+  std::atomic<int> sum{0};
+  for (int i = 0; i < 20; ++i)
+    outer.go([&, i](const context& ctx) {
+      if (i % 5 != 4)
+        return;
+      collect<int> inner{parallel::limited(sys, ctx, 0)};
+      inner.go([i](const context&) { return i; });
+      auto r = inner.wait();
+      sum += (*r)[0];
+    });
+  outer.wait();
+  CHECK(sum == 4 + 9 + 14 + 19);
+}

@@ -390,3 +390,15 @@ TEST_CASE_METHOD(test::system_fixture, "a result held back for batching reaches 
   CHECK(seen == std::vector<int>{1, 2});
   detail::notify_batch::short_task_ns = saved;
 }
+
+TEST_CASE_METHOD(test::system_fixture, "a receiver holding a handle of its own group does not keep it alive") {
+  {
+    auto ex = parallel::limited(sys, {}, 2);
+    std::vector<int> seen;
+    feed<int> g{ex, [&seen, keep = ex](const context&, int n) { seen.push_back(n); }};
+    g.go([](const context&) { return 1; });
+    CHECK_FALSE(g.wait());
+    CHECK(seen == std::vector<int>{1});
+  }
+  quiesce(); // hangs if the receiver's copy of the executor kept the group
+}

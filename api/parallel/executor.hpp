@@ -125,8 +125,11 @@ private:
 };
 
 /// A group with no bound on tasks in flight. Tasks that wait on each other do
-/// not deadlock: when every worker is busy and none finished a task for a
-/// millisecond, the pool doubles (workers are reused, never one per task).
+/// not deadlock: while tasks are queued and every worker is busy, the pool
+/// doubles when no task finished for a millisecond and every busy worker's
+/// thread is blocked, or when no task finished for 20 ms whatever they do
+/// (spinning). Workers are reused, never one per task; a preempted worker on a
+/// loaded machine does not count as blocked.
 executor unlimited(caf::actor_system& sys, context ctx = context::background());
 
 /// A group that never runs more than `max_in_flight` tasks at once.

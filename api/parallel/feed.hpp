@@ -35,6 +35,10 @@ protected:
     }
   }
 
+  void release_callbacks() override {
+    recv_ = nullptr;
+  }
+
 private:
   receiver_fn<T> recv_;
   error first_;

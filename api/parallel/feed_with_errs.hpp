@@ -32,6 +32,10 @@ protected:
       errors_.push_back({x.index, std::move(e)});
   }
 
+  void release_callbacks() override {
+    recv_ = nullptr;
+  }
+
 private:
   receiver_fn<T> recv_;
   std::vector<indexed<error>> errors_;

@@ -95,11 +95,11 @@ public:
   /// `close()`, then blocks until every submitted task has finished.
   void wait_tasks();
 
-  /// Cancels the context with `errc::group_done` unless it has a cause.
-  void mark_done() const;
-
-  /// The context's cause, unless it is `errc::group_done`.
-  error stop_cause() const;
+  /// Ends the group for a `wait()`: cancels the context with
+  /// `errc::group_done` unless it already has a cause, atomically, and
+  /// returns the cause that stopped the group first (empty if it was
+  /// `group_done`). Every wait of a group therefore sees the same cause.
+  error finish_cause() const;
 
   /// Rethrows the first exception a task or receiver threw, if any.
   void rethrow_if_panicked() const;
@@ -141,6 +141,10 @@ public:
 
   /// Called once by the spawner, right after the supervisor exists.
   void start(caf::actor supervisor);
+
+  /// Spawning `n` actors failed (no thread could be created, say): the
+  /// group panics with `e`, so `wait()` rethrows it instead of hanging.
+  void spawn_failed(std::size_t n, std::exception_ptr e, bool requester);
 
   /// A newly spawned worker joins the idle set and gets work at once.
   /// Returns false if the group no longer needs it (retire it right away).

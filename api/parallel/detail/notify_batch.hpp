@@ -8,17 +8,23 @@
 
 namespace parallel::detail {
 
+class group_core;
 class wrapper_base;
 
-/// Per worker thread. While `active`, a wrapper that would wake its reducer
-/// for a new result registers here instead; `flush()` wakes them all. The
-/// worker flushes when its streak of short tasks ends and before it goes
-/// idle, so a result waits at most one short streak.
+/// Per worker thread. While `active`, a wrapper of the `owner` group that
+/// would wake its reducer for a new result registers here instead; `flush()`
+/// wakes them all. The worker flushes when its streak of short tasks ends,
+/// under the group's lock before the group can finish (so every pending
+/// wrapper is alive), and the supervisor flushes 1 ms after the first
+/// held-back result in case the worker is stuck in a long task.
 struct notify_batch {
   /// A task shorter than this continues a streak (20 us). Tests raise it to
   /// make batching deterministic.
   static inline std::atomic<std::chrono::nanoseconds::rep> short_task_ns{20'000};
 
+  /// Only results of this group's wrappers are held back (a nested group's
+  /// serial tasks run on this thread too, and its wrappers may die first).
+  const group_core* owner = nullptr;
   bool active = false;
   std::vector<wrapper_base*> pending;
 

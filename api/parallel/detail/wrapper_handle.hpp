@@ -111,8 +111,7 @@ protected:
 private:
   auto finish() {
     auto& core = ex_.core();
-    auto result = state_->result(core.stop_cause());
-    core.mark_done();
+    auto result = state_->result(core.finish_cause());
     core.rethrow_if_panicked();
     return result;
   }

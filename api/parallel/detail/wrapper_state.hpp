@@ -60,6 +60,12 @@ public:
   /// Consumes everything in the inbox. Runs inside the reducer actor only.
   virtual void drain() = 0;
 
+  /// The group finished and every result was consumed: drop user callbacks
+  /// (a receiver may hold a handle of its own group, which would otherwise
+  /// keep the group alive forever). Runs inside the reducer actor only.
+  virtual void release_callbacks() {
+  }
+
   /// Wakes the reducer if results wait that a worker's batch held back.
   void notify_deferred() {
     caf::actor notify;
@@ -111,7 +117,8 @@ public:
       ++sent_;
       if (!drain_scheduled_) {
         auto& batch = notify_batch::local();
-        if (batch.active && inbox_.size() < max_deferred) {
+        if (batch.active && batch.owner == core_.get()
+            && inbox_.size() < max_deferred) {
           defer = !deferred_;
           deferred_ = true;
         } else {
