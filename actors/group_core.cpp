@@ -345,7 +345,7 @@ void group_core::abandon() {
   on_cancelled();
 }
 
-std::vector<caf::actor> group_core::retire_workers() {
+std::vector<caf::actor> group_core::retire_actors() {
   std::lock_guard<std::mutex> guard{mtx_};
   return retire_locked();
 }

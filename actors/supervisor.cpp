@@ -139,7 +139,7 @@ void supervisor::spawn_requester() {
 void supervisor::on_finished() {
   if (!core_->finished())
     return;
-  for (auto& w : core_->retire_workers())
+  for (auto& w : core_->retire_actors())
     send(w, retire_atom::value);
   for (auto& rp : awaiting_)
     rp.deliver(done_atom::value);

@@ -190,8 +190,9 @@ public:
   /// group is finished, and drop queued tasks.
   void abandon();
 
-  /// Handles of every idle worker, which may now quit (the group is finished).
-  std::vector<caf::actor> retire_workers();
+  /// Handles of every worker and requester, which may now quit (the group
+  /// is finished).
+  std::vector<caf::actor> retire_actors();
 
   /// The supervisor is terminating: release every actor the group holds.
   void on_supervisor_exit();
@@ -270,9 +271,9 @@ private:
   std::exception_ptr panic_;
   group_stats stats_;
 
-  // The supervisor has its own lock: the context's stop callback reads it and
-  // may run on a thread that holds `mtx_`.
   std::atomic<bool> flush_scheduled_{false};
+  // The supervisor handle has its own lock so that the context's stop
+  // callback, which reads it, never needs the group's lock.
   mutable std::mutex sup_mtx_;
   caf::actor supervisor_;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;

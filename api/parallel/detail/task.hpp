@@ -40,8 +40,8 @@ public:
 };
 
 /// A task that is one actor request: it holds an in-flight slot while the
-/// reply is pending, but no thread. The supervisor sends it and routes the
-/// reply or error back here.
+/// reply is pending, but no thread. A requester actor sends it and routes
+/// the reply or error back here.
 class request_task : public task {
 public:
   request_task(caf::actor dest, caf::duration timeout, caf::message content)
@@ -75,8 +75,8 @@ public:
     return this;
   }
 
-  /// Never called: the group routes requests through the supervisor (or a
-  /// blocking request for the serial executor).
+  /// Never called: the group hands requests to a requester actor (the
+  /// serial executor's caller waits for that requester's answer).
   task_outcome run(const context&) final {
     return task_outcome::failed;
   }
