@@ -44,6 +44,112 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Where the scanner is, as people count: lines, and columns in characters.
+struct cursor {
+  std::string_view s;
+  std::size_t i = 0;
+  std::size_t line = 1, column = 1;
+
+  bool done() const {
+    return i >= s.size();
+  }
+  char peek(std::size_t k = 0) const {
+    return i + k < s.size() ? s[i + k] : '\0';
+  }
+  bool at(std::string_view x) const {
+    return s.substr(i, x.size()) == x;
+  }
+  void next() {
+    auto c = static_cast<unsigned char>(s[i++]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) { // not a UTF-8 continuation byte
+      ++column;
+    }
+  }
+};
+
+// Skips the string at the cursor (basic, literal, or either multi-line kind).
+// Stops at the end of the line for an unterminated one-line string: the TOML
+// parser reports that.
+void skip_string(cursor& c) {
+  char q = c.peek();
+  bool basic = q == '"';
+  std::string_view triple = basic ? "\"\"\"" : "'''";
+  if (c.at(triple)) {
+    for (int k = 0; k < 3; ++k)
+      c.next();
+    while (!c.done() && !c.at(triple)) {
+      if (basic && c.peek() == '\\')
+        c.next();
+      if (!c.done())
+        c.next();
+    }
+    for (int k = 0; k < 3 && !c.done(); ++k)
+      c.next();
+    for (int k = 0; k < 2 && c.peek() == q; ++k) // """a"""" is a"
+      c.next();
+    return;
+  }
+  c.next();
+  while (!c.done() && c.peek() != q && c.peek() != '\n') {
+    if (basic && c.peek() == '\\')
+      c.next();
+    if (!c.done() && c.peek() != '\n')
+      c.next();
+  }
+  if (c.peek() == q)
+    c.next();
+}
+
+bool bare_key_char(char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
+         || ch == '_' || ch == '-';
+}
+
+// toml++ 3.3 parses a dotted key or table header recursively, one level per
+// part: tens of thousands of parts overflow the stack. Counts the parts of
+// every run of keys and dots outside strings and comments.
+void check_key_depth(std::string_view text, const std::string& source) {
+  cursor c{text};
+  bool in_key = false;
+  std::size_t dots = 0, line = 0, column = 0;
+  auto start = [&] {
+    if (!in_key) {
+      in_key = true;
+      dots = 0;
+      line = c.line;
+      column = c.column;
+    }
+  };
+  while (!c.done()) {
+    char ch = c.peek();
+    if (ch == '#') {
+      while (!c.done() && c.peek() != '\n')
+        c.next();
+      in_key = false;
+    } else if (ch == '"' || ch == '\'') {
+      start();
+      skip_string(c);
+    } else if (ch == '.') {
+      start();
+      if (++dots >= max_key_parts)
+        throw scenario_error(source, line, column,
+                             "a dotted key with more than "
+                               + std::to_string(max_key_parts) + " parts");
+      c.next();
+    } else if (bare_key_char(ch)) {
+      start();
+      c.next();
+    } else {
+      if (ch != ' ' && ch != '\t') // a.b . c is one key
+        in_key = false;
+      c.next();
+    }
+  }
+}
+
 } // namespace
 
 void check_text(std::string_view text, const std::string& source) {
@@ -74,6 +180,7 @@ void check_text(std::string_view text, const std::string& source) {
     }
     i += n;
   }
+  check_key_depth(text, source);
 }
 
 } // namespace sim

@@ -102,6 +102,33 @@ TEST_CASE("a binary file", "[parse]") {
             "text file)");
 }
 
+// n parts: "a.a.a...".
+std::string dotted(std::size_t n, const std::string& part = "a") {
+  std::string out = part;
+  for (std::size_t i = 1; i < n; ++i)
+    out += "." + part;
+  return out;
+}
+
+TEST_CASE("a deeply dotted key", "[parse]") {
+  // toml++ recurses once per part: these crashed the program (stack overflow).
+  const std::string msg = ": a dotted key with more than 64 parts";
+  check_bad("[" + dotted(50000) + "]\n", ":1:2" + msg);
+  check_bad("title = \"x\"\n" + dotted(100000) + " = 1\n", ":2:1" + msg);
+  check_bad("x = 1\n  " + dotted(65, "\"q.q\"") + " = 1\n", ":2:3" + msg);
+  check_bad("[[" + dotted(40, "a . b") + "]]\n", ":1:3" + msg);
+  // 64 parts pass the text check (and then fail as an unknown key).
+  check_bad(dotted(64) + " = 1\n",
+            ":1:1: unknown key 'a' in the top level (expected title, description, "
+            "seed, services, workload or config)");
+  // Dots in strings, quoted keys and comments are not parts.
+  auto many = dotted(1000, "");
+  auto ok = "title = \"" + many + "\"\n" + "description = '''\n" + many + "\n'''\n# "
+            + many + "\n" + services + workload + config + "label = \"\"\"" + many
+            + "\"\"\"\n";
+  CHECK_NOTHROW(sim::parse_scenario_text(ok, "dots.toml"));
+}
+
 TEST_CASE("a syntax error", "[parse]") {
   check_bad("title = \"x\"\n[workload\n",
             ":2:10: syntax error: Error while parsing table header: expected ']', saw "
