@@ -551,11 +551,25 @@ scenario parse_scenario_file(const std::string& path) {
   if (!in)
     throw scenario_error(path, 0, 0,
                          std::string{"cannot open: "} + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
+  // In chunks, so that an endless stream (/dev/zero, a pipe) ends: at a NUL
+  // byte, or at the size cap.
+  std::string text;
+  std::vector<char> chunk(64 * 1024);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    auto n = static_cast<std::size_t>(in.gcount());
+    std::string_view got{chunk.data(), n};
+    if (auto nul = got.find('\0'); nul != std::string_view::npos) {
+      text.append(got.substr(0, nul + 1));
+      check_text(text, path); // reports the NUL, or a bad byte before it
+    }
+    if (text.size() + n > max_scenario_bytes)
+      throw scenario_error(path, 0, 0, "file too large (over 1 MiB)");
+    text.append(got);
+  }
   if (in.bad())
     throw scenario_error(path, 0, 0, "cannot read the file");
-  return parse_scenario_text(buf.str(), path);
+  return parse_scenario_text(text, path);
 }
 
 } // namespace sim

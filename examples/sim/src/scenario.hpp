@@ -98,7 +98,11 @@ struct scenario {
   std::size_t baseline = 0; ///< index of the serial baseline in `configs`
 };
 
-/// Reads and parses a scenario file. Throws `scenario_error`.
+/// The largest scenario file read (1 MiB); a scenario is a few lines.
+constexpr std::size_t max_scenario_bytes = std::size_t{1} << 20;
+
+/// Reads and parses a scenario file (or a pipe, e.g. `<(...)`) of at most
+/// `max_scenario_bytes`. Throws `scenario_error`.
 scenario parse_scenario_file(const std::string& path);
 
 /// Parses scenario text; `source` names it in messages. Throws `scenario_error`.

@@ -2,7 +2,11 @@
 // stderr (line and column where known), exit status 2, and nothing on stdout.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <string>
+#include <thread>
+
+#include <sys/stat.h>
 
 #include "scenario.hpp"
 #include "scenario_error.hpp"
@@ -100,6 +104,46 @@ TEST_CASE("a binary file", "[parse]") {
   check_bad("title = \"caf\xc3\xa9 \xff\"\n",
             ":1:15: binary file: invalid UTF-8 byte 0xFF (a scenario is a UTF-8 TOML "
             "text file)");
+}
+
+TEST_CASE("an endless or too large file", "[parse]") {
+  // Read in chunks: /dev/zero stops at its first byte instead of filling memory.
+  auto r = run_cli({"/dev/zero"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "/dev/zero:1:1: binary file: NUL byte (a scenario is a UTF-8 TOML text "
+                 "file)\n");
+  CHECK(r.out.empty());
+  // A NUL byte past the first chunk is found while reading, at its position.
+  auto lines = std::string(100'000, '\n');
+  check_bad(lines + std::string{"x\0", 2}, ":100001:2: binary file: NUL byte (a scenario "
+                                           "is a UTF-8 TOML text file)");
+  // Exactly the cap is read; one byte more is too large.
+  auto base = services + workload + config;
+  auto pad = [&](std::size_t size) {
+    return base + "#" + std::string(size - base.size() - 2, ' ') + "\n";
+  };
+  temp_dir dir;
+  CHECK_NOTHROW(sim::parse_scenario_file(dir.write("max.toml", pad(sim::max_scenario_bytes))));
+  auto big = dir.write("big.toml", pad(sim::max_scenario_bytes + 1));
+  CHECK_THROWS_WITH(sim::parse_scenario_file(big), big + ": file too large (over 1 MiB)");
+  r = run_cli({big});
+  CHECK(r.status == 2);
+  CHECK(r.err == big + ": file too large (over 1 MiB)\n");
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("a scenario from a pipe", "[parse]") {
+  // parallel-sim <(cat file): the name is a FIFO, read like a file.
+  temp_dir dir;
+  auto fifo = dir.file("pipe.toml");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer{[&] {
+    std::ofstream out{fifo, std::ios::binary};
+    out << services + workload + config;
+  }};
+  auto sc = sim::parse_scenario_file(fifo);
+  writer.join();
+  CHECK(sc.workload.calls() == 10);
 }
 
 // n parts: "a.a.a...".
