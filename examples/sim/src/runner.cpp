@@ -13,6 +13,7 @@
 #include <parallel/parallel.hpp>
 
 #include "progress.hpp"
+#include "recorded_request.hpp"
 #include "recorder.hpp"
 #include "service.hpp"
 #include "timeline.hpp"
@@ -219,8 +220,7 @@ std::size_t submit_calls(W& w, run_state& rs, std::size_t first, std::size_t las
       if (rs.tables->outcomes[i] == planned::throw_)
         w.go(make_thrower<W>(rs.tables, i, rs.sc.services[c.service].name));
       else
-        w.go_request(rs.services[c.service], caf::infinite, fetch_atom::value,
-                     std::uint64_t{i});
+        go_recorded_request(w, rs.services[c.service], rs.tables, std::uint64_t{i});
     } catch (const simulated_exception&) {
       return last - i;
     }
@@ -398,16 +398,19 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
     s.begin_ms = r.begin_ms >= 0 ? r.begin_ms : r.arrive_ms;
     s.service_end_ms = r.end_ms >= 0 ? r.end_ms : r.arrive_ms;
     s.end_ms = s.service_end_ms;
+    // The outcome is what the client's task got, as stats() counts it; the
+    // time stamps only place the bar.
     if (r.threw) {
       s.outcome = span_outcome::panicked;
-    } else if (auto tc = rec.cancel_ms(r.group); tc && s.service_end_ms > *tc) {
-      s.outcome = span_outcome::cancelled;
-      s.end_ms = std::max(s.start_ms, *tc);
-    } else if (r.failed) {
+    } else if (r.client == client_result::ok) {
+      s.outcome = span_outcome::ok;
+    } else if (r.client == client_result::failed) {
       s.outcome = span_outcome::failed;
       ++service_failed;
     } else {
-      s.outcome = span_outcome::ok;
+      s.outcome = span_outcome::cancelled;
+      if (auto tc = rec.cancel_ms(r.group))
+        s.end_ms = std::clamp(*tc, s.start_ms, s.service_end_ms);
     }
     res.spans.push_back(s);
   }
@@ -416,7 +419,7 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.stop_cause = rec.top_cause();
 
   // Counts, from the groups' stats(): the library counts a call that was in
-  // flight when its group stopped as failed; the services tell which calls
+  // flight when its group stopped as failed; the tasks tell which calls
   // really got an error, the rest of "failed" were cancelled.
   res.submitted = gs.submitted;
   res.peak = gs.peak_in_flight;

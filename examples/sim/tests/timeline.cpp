@@ -143,3 +143,66 @@ inner_bound = 2
   }
   CHECK(spans == started);
 }
+
+TEST_CASE("the bars per outcome equal the counts in the table", "[timeline][cli]") {
+  // Many calls answered at about the same moment as the first error: replies
+  // race the library's asynchronous cancellation. Those that win are counted
+  // ok by stats() and must be drawn ok, whatever the time stamps say.
+  sim_test::temp_dir dir;
+  auto scenario = dir.write("race.toml", R"(
+[services.profile]
+latency = { dist = "uniform", min_ms = 1, max_ms = 2 }
+failure_rate = 0.02
+[workload]
+items = 600
+fetch = ["profile"]
+[[config]]
+executor = "unlimited"
+wrapper = "err_group"
+[[config]]
+executor = "limited"
+bound = 100
+wrapper = "err_group"
+[[config]]
+executor = "limited"
+bound = 100
+wrapper = "feed"
+[[config]]
+executor = "limited"
+bound = 50
+wrapper = "err_group"
+nested = true
+[[config]]
+executor = "unlimited"
+wrapper = "gather_errs"
+)");
+  const char* outcomes[] = {"ok", "failed", "cancelled", "panicked"};
+  for (auto seed : {"1", "2", "3", "4"}) {
+    INFO("seed " << seed);
+    auto svg_path = dir.file("race.svg");
+    auto r = sim_test::run_cli({scenario, "--seed", seed, "--format", "json", "--timeline",
+                                svg_path});
+    REQUIRE(r.status == 0);
+    // Per configuration: ok, failed, cancelled, panicked from the JSON report.
+    std::regex counts{R"re("ok": (\d+),\s*"failed": (\d+),\s*"cancelled": (\d+),\s*"panicked": (\d+),)re"};
+    std::vector<std::vector<std::size_t>> reported;
+    for (std::sregex_iterator i{r.out.begin(), r.out.end(), counts}, end; i != end; ++i)
+      reported.push_back({std::stoul((*i)[1]), std::stoul((*i)[2]), std::stoul((*i)[3]),
+                          std::stoul((*i)[4])});
+    REQUIRE(reported.size() == 6); // serial baseline + 5
+    // The same from the bars of each section of the SVG.
+    auto svg = sim_test::read_file(svg_path);
+    std::vector<std::vector<std::size_t>> drawn;
+    const std::string marker = "<g class=\"section\"";
+    for (auto at = svg.find(marker); at != std::string::npos;) {
+      auto next = svg.find(marker, at + 1);
+      auto part = svg.substr(at, next == std::string::npos ? std::string::npos : next - at);
+      std::vector<std::size_t> row;
+      for (auto o : outcomes)
+        row.push_back(count_of(part, "class=\"span " + std::string{o} + "\""));
+      drawn.push_back(row);
+      at = next;
+    }
+    CHECK(drawn == reported);
+  }
+}

@@ -1,0 +1,76 @@
+// recorded_request: a `go_request` that tells the recorder what the client
+// got. It is the library's own request task (the one `go_request` submits),
+// submitted through `submit_with` inside a wrapper that notes the task's
+// outcome: the reply, the error, or neither (the group was cancelled while
+// the call was in flight, and the library dropped it). `stats()` counts
+// exactly these outcomes, so the timeline's bars and the table agree; the
+// services' time stamps cannot tell, because the library cancels in-flight
+// requests asynchronously and replies arriving meanwhile still succeed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include <caf/actor.hpp>
+#include <caf/duration.hpp>
+
+#include <parallel/detail/invoke.hpp>
+#include <parallel/detail/task.hpp>
+
+#include "recorder.hpp"
+#include "service.hpp"
+
+namespace sim {
+
+class recorded_request final : public parallel::detail::request_task {
+public:
+  using task_outcome = parallel::detail::task_outcome;
+
+  recorded_request(std::unique_ptr<parallel::detail::task> inner,
+                   std::shared_ptr<run_tables> tables, std::uint64_t id)
+    : request_task(inner->as_request()->dest(), inner->as_request()->timeout(),
+                   inner->as_request()->content()),
+      inner_(std::move(inner)),
+      tables_(std::move(tables)),
+      id_(id) {
+  }
+
+  task_outcome on_reply(caf::message& reply) override {
+    return note(inner_->as_request()->on_reply(reply));
+  }
+
+  task_outcome on_error(parallel::error err) override {
+    return note(inner_->as_request()->on_error(std::move(err)));
+  }
+
+private:
+  // Runs in the requester before the group counts the outcome, so before
+  // wait() returns.
+  task_outcome note(task_outcome o) {
+    auto& r = tables_->rec.at(id_);
+    if (o == task_outcome::succeeded)
+      r.client = client_result::ok;
+    else if (o == task_outcome::failed)
+      r.client = client_result::failed;
+    return o;
+  }
+
+  std::unique_ptr<parallel::detail::task> inner_;
+  std::shared_ptr<run_tables> tables_;
+  std::uint64_t id_;
+};
+
+/// `w.go_request(dest, caf::infinite, fetch_atom::value, id)`, recorded.
+template <class W>
+void go_recorded_request(W& w, caf::actor dest, const std::shared_ptr<run_tables>& tables,
+                         std::uint64_t id) {
+  w.submit_with([&](auto* sink, std::size_t index) -> std::unique_ptr<parallel::detail::task> {
+    return std::make_unique<recorded_request>(
+      parallel::detail::make_request_task(std::move(dest), caf::infinite, sink, index,
+                                          fetch_atom::value, id),
+      tables, id);
+  });
+}
+
+} // namespace sim
