@@ -21,15 +21,16 @@ std::string percent(double rate) {
   return fmt("%g%%", rate * 100);
 }
 
-std::string speedup_text(double x) {
-  if (x <= 0 || !std::isfinite(x))
+std::string speedup_text(const std::optional<double>& x) {
+  if (!x || *x <= 0 || !std::isfinite(*x))
     return "-";
-  return x < 10 ? fmt("%.1fx", x) : fmt("%.0fx", x);
+  return *x < 10 ? fmt("%.1fx", *x) : fmt("%.0fx", *x);
 }
 
-// The run stopped before its last call: the ideal does not apply.
-bool stopped_early(const config_result& c) {
-  return c.stop_ms || c.threw || c.counts.skipped > 0;
+std::string ratio_text(const std::optional<double>& x) {
+  if (!x || !std::isfinite(*x))
+    return "-";
+  return fmt("%.2f", *x);
 }
 
 std::string peak_text(const config_result& c) {
@@ -170,8 +171,7 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
       wall += c.extrapolated ? "*" : "+";
     t.rows.push_back({label, std::string{to_string(c.cfg.wrapper)},
                       std::to_string(c.calls), wall,
-                      i == r.baseline ? std::string{"1.0x"} : speedup_text(c.speedup),
-                      stopped_early(c) ? std::string{"-"} : fmt("%.2f", c.ratio),
+                      speedup_text(c.speedup), ratio_text(c.ratio),
                       std::to_string(c.counts.ok),
                       std::to_string(c.counts.failed), std::to_string(c.counts.cancelled),
                       std::to_string(c.counts.panicked), std::to_string(c.counts.skipped),
@@ -198,7 +198,8 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
          "inner bound).\n"
       << "  cancelled = in flight when the group stopped (stats() counts them as failed);\n"
       << "  skipped = never started; peak = stats().peak_in_flight (nested: outer x inner);\n"
-      << "  vs ideal is \"-\" for a run that stopped early.\n\n";
+      << "  speed-up and vs ideal are \"-\" for a run that stopped early (they compare\n"
+      << "  whole workloads); vs ideal also when the mean latency is 0.\n\n";
 
   out << "What happened:\n";
   table w;
@@ -266,8 +267,8 @@ void print_json(std::ostream& out, const scenario& sc, const run_result& r) {
         << "      \"measured_ms\": " << json_number(c.measured_ms) << ",\n"
         << "      \"wall_ms\": " << json_number(c.wall_ms) << ",\n"
         << "      \"ideal_ms\": " << json_number(c.ideal_ms) << ",\n"
-        << "      \"ratio_to_ideal\": " << json_number(c.ratio) << ",\n"
-        << "      \"speedup\": " << json_number(c.speedup) << ",\n"
+        << "      \"ratio_to_ideal\": " << opt(c.ratio) << ",\n"
+        << "      \"speedup\": " << opt(c.speedup) << ",\n"
         << "      \"ok\": " << c.counts.ok << ",\n"
         << "      \"failed\": " << c.counts.failed << ",\n"
         << "      \"cancelled\": " << c.counts.cancelled << ",\n"

@@ -437,14 +437,17 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.counts.skipped = calls.skipped + never;
 
   res.ideal_ms = ideal_ms(sc, p, cfg);
-  bool complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
+  res.complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
   res.wall_ms = res.measured_ms;
-  if (res.sampled && complete) {
+  if (res.sampled && res.complete) {
     res.wall_ms = res.measured_ms * static_cast<double>(sc.workload.items)
                   / static_cast<double>(items);
     res.extrapolated = true;
   }
-  res.ratio = res.ideal_ms > 0 ? res.wall_ms / res.ideal_ms : 0;
+  // The ideal is for the whole workload: it does not apply to a run that
+  // stopped early; and with a mean latency of 0 there is nothing to compare.
+  if (res.complete && res.ideal_ms > 0)
+    res.ratio = res.wall_ms / res.ideal_ms;
   return res;
 }
 
@@ -463,9 +466,12 @@ run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_op
   }
   if (opt.prog)
     opt.prog->finish();
-  double base = out.configs[out.baseline].wall_ms;
+  // Speed-ups compare whole workloads: none for a run that stopped early,
+  // nor against a baseline that did (the parser picks one that cannot).
+  auto& base = out.configs[out.baseline];
   for (auto& c : out.configs)
-    c.speedup = c.wall_ms > 0 ? base / c.wall_ms : 0;
+    if (base.complete && c.complete && c.wall_ms > 0)
+      c.speedup = base.wall_ms / c.wall_ms;
   return out;
 }
 

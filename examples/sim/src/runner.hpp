@@ -53,8 +53,10 @@ struct config_result {
   double measured_ms = 0;     ///< from the first submission until wait() returned
   double wall_ms = 0;         ///< measured, or extrapolated to the whole workload
   double ideal_ms = 0;        ///< ceil(calls / bound) x mean latency (whole workload)
-  double ratio = 0;           ///< wall / ideal
-  double speedup = 0;         ///< baseline wall / wall
+  bool complete = false;      ///< ran every call (not stopped, no panic, none skipped)
+  std::optional<double> ratio;   ///< wall / ideal; none if stopped early or the ideal is 0
+  std::optional<double> speedup; ///< baseline wall / wall; none if this run or the
+                                 ///< baseline stopped early
   call_counts counts;
   std::size_t submitted = 0;  ///< the top group's stats().submitted
   std::size_t peak = 0;       ///< the top group's stats().peak_in_flight

@@ -385,6 +385,19 @@ wrapper_kind parse_wrapper(const reader& r, const toml::node& n) {
                 "collect_with_errs, feed or feed_with_errs)");
 }
 
+// True if a run of `c` can stop before its last call: a call may throw, or
+// fail under a wrapper that stops at the first error.
+bool may_stop_early(const scenario& sc, const config_spec& c) {
+  for (auto i : sc.workload.fetch) {
+    auto& s = sc.services[i];
+    if (c.exception_rate.value_or(s.exception_rate) > 0)
+      return true;
+    if (stops_on_error(c.wrapper) && c.failure_rate.value_or(s.failure_rate) > 0)
+      return true;
+  }
+  return false;
+}
+
 scenario read_scenario(const toml::table& root, const std::string& source) {
   reader r{source};
   scenario sc;
@@ -505,10 +518,11 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
     sc.configs.push_back(std::move(c));
   }
 
-  // The serial baseline: the first flat serial configuration, or one we add
-  // (the plain executor, with no exceptions, so that it runs every call).
-  auto base = std::find_if(sc.configs.begin(), sc.configs.end(), [](const config_spec& c) {
-    return c.executor == executor_kind::serial && !c.nested;
+  // The serial baseline: the first flat serial configuration that runs every
+  // call whatever the draws (a baseline that stopped early would make every
+  // speed-up wrong), or one we add (the plain executor, with no exceptions).
+  auto base = std::find_if(sc.configs.begin(), sc.configs.end(), [&](const config_spec& c) {
+    return c.executor == executor_kind::serial && !c.nested && !may_stop_early(sc, c);
   });
   if (base != sc.configs.end()) {
     sc.baseline = static_cast<std::size_t>(base - sc.configs.begin());

@@ -250,8 +250,11 @@ bound = 6
 wrapper = "collect"
 )",
                                      "panics.toml");
+  // The serial gather_errs may throw: it is no baseline, one is added.
+  REQUIRE(sc.configs.size() == 4);
+  CHECK(sc.configs[0].baseline);
   auto p = sim::draw_plan(sc, sc.seed);
-  auto& serial_cfg = sc.configs[0];
+  auto& serial_cfg = sc.configs[1];
   auto first_throw = first_planned(sc, p, serial_cfg, sim::planned::throw_);
   REQUIRE(first_throw < 150);
   auto r = sim::run_scenario(f.sys, sc, {sc.seed, nullptr});
@@ -259,7 +262,8 @@ wrapper = "collect"
     check_sums(c);
 
   // Serial: deterministic up to the first throw; later go() calls rethrow.
-  auto& s = r.configs[0];
+  CHECK(r.configs[0].counts.ok + r.configs[0].counts.failed == 150);
+  auto& s = r.configs[1];
   CHECK(s.threw);
   CHECK(s.counts.panicked == 1);
   CHECK(s.counts.ok == count_planned(sc, p, serial_cfg, sim::planned::ok, first_throw));
@@ -272,11 +276,11 @@ wrapper = "collect"
 
   // Limited: the panic stops even gather_errs; collect may stop at an error
   // before any task throws.
-  auto& g = r.configs[1];
+  auto& g = r.configs[2];
   CHECK(g.threw);
   CHECK(g.counts.panicked >= 1);
   CHECK(g.counts.skipped > 0);
-  auto& c = r.configs[2];
+  auto& c = r.configs[3];
   CHECK(c.stop_ms);
 }
 
