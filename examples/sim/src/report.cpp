@@ -183,10 +183,8 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
     if (c.sampled && c.extrapolated)
       out << "  * " << c.cfg.display_label() << " ran only the first " << c.items << " of "
           << sc.workload.items << " items (" << format_duration(c.measured_ms)
-          << "); its wall time is scaled up x"
-          << fmt("%g", static_cast<double>(sc.workload.items)
-                         / static_cast<double>(c.items))
-          << " to the whole workload.\n";
+          << "); its wall time is scaled up x" << fmt("%.3g", c.scale)
+          << " (all drawn latencies / the sample's) to the whole workload.\n";
     else if (c.sampled)
       out << "  + " << c.cfg.display_label() << " ran only the first " << c.items << " of "
           << sc.workload.items << " items and stopped early: not scaled up.\n";
@@ -264,6 +262,8 @@ void print_json(std::ostream& out, const scenario& sc, const run_result& r) {
         << "      \"calls\": " << c.calls << ",\n"
         << "      \"sampled\": " << (c.sampled ? "true" : "false") << ",\n"
         << "      \"extrapolated\": " << (c.extrapolated ? "true" : "false") << ",\n"
+        << "      \"sample_scale\": "
+        << (c.extrapolated ? json_number(c.scale) : std::string{"null"}) << ",\n"
         << "      \"measured_ms\": " << json_number(c.measured_ms) << ",\n"
         << "      \"wall_ms\": " << json_number(c.wall_ms) << ",\n"
         << "      \"ideal_ms\": " << json_number(c.ideal_ms) << ",\n"

@@ -317,6 +317,21 @@ std::size_t ceil_div(std::size_t a, std::size_t b) {
 
 } // namespace
 
+double sample_scale(const plan& p, std::size_t sampled_calls) {
+  // A serial run takes about the sum of its latencies: scale by the drawn
+  // latencies, not the item count, or a sample that misses (or hits) the
+  // latency tail is scaled to an impossible (or inflated) wall time.
+  double all = 0, sample = 0;
+  for (std::size_t i = 0; i < p.calls.size(); ++i) {
+    all += p.calls[i].latency_ms;
+    if (i < sampled_calls)
+      sample += p.calls[i].latency_ms;
+  }
+  if (sample > 0)
+    return all / sample;
+  return static_cast<double>(p.calls.size()) / static_cast<double>(sampled_calls);
+}
+
 double ideal_ms(const scenario& sc, const plan& p, const config_spec& cfg) {
   auto calls = p.calls.size();
   if (!cfg.nested)
@@ -440,8 +455,8 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
   res.wall_ms = res.measured_ms;
   if (res.sampled && res.complete) {
-    res.wall_ms = res.measured_ms * static_cast<double>(sc.workload.items)
-                  / static_cast<double>(items);
+    res.scale = sample_scale(p, res.calls);
+    res.wall_ms = res.measured_ms * res.scale;
     res.extrapolated = true;
   }
   // The ideal is for the whole workload: it does not apply to a run that

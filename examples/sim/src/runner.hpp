@@ -50,6 +50,7 @@ struct config_result {
   std::size_t calls = 0;      ///< calls this run covered
   bool sampled = false;       ///< a serial run over the first `items` only
   bool extrapolated = false;  ///< `wall_ms` is scaled up to the whole workload
+  double scale = 1;           ///< extrapolated: wall_ms / measured_ms
   double measured_ms = 0;     ///< from the first submission until wait() returned
   double wall_ms = 0;         ///< measured, or extrapolated to the whole workload
   double ideal_ms = 0;        ///< ceil(calls / bound) x mean latency (whole workload)
@@ -87,6 +88,10 @@ struct run_options {
 /// (unlimited: bound = calls; nested: ceil(items / bound) x ceil(fetch /
 /// inner_bound) x mean latency).
 double ideal_ms(const scenario& sc, const plan& p, const config_spec& cfg);
+
+/// How much longer than its first `sampled_calls` calls the whole workload
+/// takes serially: the sum of all drawn latencies over the sample's.
+double sample_scale(const plan& p, std::size_t sampled_calls);
 
 /// Runs one configuration.
 config_result run_config(caf::actor_system& sys, const scenario& sc, const plan& p,

@@ -155,3 +155,36 @@ wrapper = "gather_errs"
   std::regex row{R"(limited\(4\)\s+gather_errs\s+20\s+\S+ m?s\s+\S+\s+-\s)"};
   CHECK(std::regex_search(t.out, row));
 }
+
+TEST_CASE("a serial sample is scaled by drawn latency (not by item count)", "[baseline]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto sc = sim::parse_scenario_text(R"(
+seed = 2
+[services.p]
+latency = { dist = "uniform", min_ms = 0, max_ms = 20 }
+[workload]
+items = 40
+fetch = ["p"]
+serial_sample = 4
+[[config]]
+executor = "limited"
+bound = 8
+)",
+                                     "sample.toml");
+  auto p = sim::draw_plan(sc, sc.seed);
+  double all = 0, first4 = 0;
+  for (std::size_t i = 0; i < p.calls.size(); ++i) {
+    all += p.calls[i].latency_ms;
+    first4 += i < 4 ? p.calls[i].latency_ms : 0;
+  }
+  auto expected = all / first4;
+  REQUIRE(std::abs(expected - 10.0) > 0.5); // the item count would be wrong here
+  CHECK(sim::sample_scale(p, 4) == Approx(expected));
+  auto r = sim::run_scenario(sys, sc, {sc.seed, nullptr});
+  auto& serial = r.configs[0];
+  REQUIRE(serial.sampled);
+  REQUIRE(serial.extrapolated);
+  CHECK(serial.scale == Approx(expected));
+  CHECK(serial.wall_ms == Approx(serial.measured_ms * expected));
+}
