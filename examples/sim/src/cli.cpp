@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <ostream>
@@ -88,15 +89,15 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string seed_text;
   std::string timeline_path;
   std::string format = "table";
-  app.add_option("SCENARIO", scenario_path,
-                 "a scenario file (TOML); without one, the built-in default")
-    ->type_name("FILE");
+  auto* scenario_opt = app.add_option("SCENARIO", scenario_path,
+                                      "a scenario file (TOML); without one, the built-in default")
+                         ->type_name("FILE");
   auto* seed_opt = app.add_option("--seed", seed_text,
                                   "seed of every random draw (default: the scenario's, or 1)")
                      ->type_name("N");
-  app.add_option("--timeline", timeline_path,
-                 "write an SVG of every call per in-flight slot to FILE.svg")
-    ->type_name("FILE.svg");
+  auto* timeline_opt = app.add_option("--timeline", timeline_path,
+                                      "write an SVG of every call per in-flight slot to FILE.svg")
+                         ->type_name("FILE.svg");
   app.add_option("--format", format, "output: table (default) or json")
     ->check(CLI::IsMember({"table", "json"}));
   try {
@@ -107,6 +108,17 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       return 0;
     }
     err << "parallel-sim: " << first_line(e.what()) << " (see --help)\n";
+    return 2;
+  }
+
+  // An empty name is a mistake (an unset shell variable), not "the default"
+  // or "no timeline".
+  if (scenario_opt->count() > 0 && scenario_path.empty()) {
+    err << "parallel-sim: cannot open '': the scenario file name is empty (see --help)\n";
+    return 2;
+  }
+  if (timeline_opt->count() > 0 && timeline_path.empty()) {
+    err << "parallel-sim: --timeline needs a file name (see --help)\n";
     return 2;
   }
 
@@ -132,8 +144,9 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
 
   // Open the timeline before running, so a bad path costs nothing.
   std::ofstream svg;
-  if (!timeline_path.empty()) {
-    svg.open(timeline_path, std::ios::out | std::ios::trunc);
+  bool svg_opened = !timeline_path.empty();
+  if (svg_opened) {
+    svg.open(timeline_path, std::ios::out | std::ios::trunc | std::ios::binary);
     if (!svg) {
       err << timeline_path << ": cannot write: " << std::strerror(errno) << '\n';
       return 2;
@@ -151,20 +164,31 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       opt.prog = &prog;
       r = run_scenario(sys, sc, opt);
     }
+    // The timeline first: if it cannot be written, exit 2 with nothing on
+    // stdout, and leave no partial file behind.
+    if (svg.is_open()) {
+      std::ostringstream text;
+      write_timeline(text, sc, r);
+      errno = 0;
+      svg << text.str();
+      svg.flush();
+      int write_errno = errno;
+      svg.close();
+      if (!svg) {
+        err << timeline_path << ": cannot write: "
+            << std::strerror(write_errno ? write_errno : errno) << '\n';
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(timeline_path, ec))
+          std::filesystem::remove(timeline_path, ec);
+        return 2;
+      }
+    }
     if (format == "json")
       print_json(out, sc, r);
     else
       print_table(out, sc, r);
-    if (svg.is_open()) {
-      write_timeline(svg, sc, r);
-      svg.close();
-      if (!svg) {
-        err << timeline_path << ": cannot write: " << std::strerror(errno) << '\n';
-        return 2;
-      }
-      if (format != "json")
-        out << "\nTimeline: " << timeline_path << '\n';
-    }
+    if (svg_opened && format != "json")
+      out << "\nTimeline: " << timeline_path << '\n';
   } catch (const std::exception& e) {
     err << "parallel-sim: internal error: " << e.what() << '\n';
     return 1;

@@ -309,3 +309,31 @@ TEST_CASE("an unwritable timeline fails before running", "[cli]") {
   CHECK(r.err == svg + ": cannot write: No such file or directory\n");
   CHECK(r.out.empty());
 }
+
+TEST_CASE("empty file names exit 2", "[cli]") {
+  // Not "the default scenario" and not "no timeline": an unset variable, say.
+  auto r = run_cli({""});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: cannot open '': the scenario file name is empty (see "
+                 "--help)\n");
+  CHECK(r.out.empty());
+  temp_dir dir;
+  auto scenario = dir.write("ok.toml", services + workload + config);
+  r = run_cli({scenario, "--timeline", ""});
+  CHECK(r.status == 2);
+  CHECK(r.err == "parallel-sim: --timeline needs a file name (see --help)\n");
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("a timeline that cannot be written: exit 2, nothing on stdout", "[cli]") {
+  if (!std::filesystem::exists("/dev/full"))
+    return; // Linux: every write fails with ENOSPC
+  temp_dir dir;
+  auto scenario = dir.write("ok.toml", services + workload + config);
+  for (auto format : {"table", "json"}) {
+    auto r = run_cli({scenario, "--timeline", "/dev/full", "--format", format});
+    CHECK(r.status == 2);
+    CHECK(r.err == "/dev/full: cannot write: No space left on device\n");
+    CHECK(r.out.empty());
+  }
+}
