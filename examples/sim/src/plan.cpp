@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <string_view>
 
 namespace sim {
 
@@ -14,6 +15,17 @@ std::uint64_t splitmix64(std::uint64_t x) {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
+}
+
+// FNV-1a: a stable hash of a service name (std::hash may differ between
+// standard libraries and runs).
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001B3ull;
+  }
+  return h;
 }
 
 constexpr double max_draw_ms = 60'000;
@@ -59,8 +71,10 @@ double random_stream::draw(const latency_dist& d) {
 plan draw_plan(const scenario& sc, std::uint64_t seed) {
   std::vector<random_stream> streams;
   streams.reserve(sc.services.size());
-  for (std::size_t i = 0; i < sc.services.size(); ++i)
-    streams.emplace_back(splitmix64(seed ^ splitmix64(i + 1)));
+  // Seeded by the name, not the position: adding or reordering services
+  // leaves the others' draws alone.
+  for (auto& s : sc.services)
+    streams.emplace_back(splitmix64(seed ^ splitmix64(fnv1a(s.name))));
   plan p;
   p.per_item = sc.workload.fetch.size();
   p.calls.reserve(sc.workload.calls());

@@ -36,8 +36,8 @@ struct plan {
 };
 
 /// Draws every call of `sc` from `seed`. Each service has its own random
-/// stream (derived from the seed and its position), so adding a service does
-/// not change the draws of the others.
+/// stream (derived from the seed and a hash of its name), so adding a service
+/// does not change the draws of the others.
 plan draw_plan(const scenario& sc, std::uint64_t seed);
 
 /// What call `c` does under `cfg`: the exception is drawn first (the client

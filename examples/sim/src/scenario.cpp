@@ -423,6 +423,8 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   auto& services = r.table(*services_node, "services");
   if (services.empty())
     r.fail(services, "[services] declares no service");
+  // toml++ keeps tables in name order; list the services in file order.
+  std::vector<std::pair<toml::source_position, service_spec>> in_file;
   for (auto&& [k, v] : services) {
     service_spec s;
     s.name = std::string{k.str()};
@@ -436,8 +438,14 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
       s.exception_rate = r.rate(*n, "exception_rate");
     if (auto* n = t.get("capacity"))
       s.capacity = static_cast<std::size_t>(r.integer(*n, "capacity", 0, max_bound));
-    sc.services.push_back(std::move(s));
+    in_file.emplace_back(k.source().begin.line > 0 ? k.source().begin : v.source().begin,
+                         std::move(s));
   }
+  std::stable_sort(in_file.begin(), in_file.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first;
+  });
+  for (auto& [at, s] : in_file)
+    sc.services.push_back(std::move(s));
 
   // [workload]
   auto* workload_node = root.get("workload");

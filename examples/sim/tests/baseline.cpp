@@ -160,7 +160,7 @@ TEST_CASE("a serial sample is scaled by drawn latency (not by item count)", "[ba
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto sc = sim::parse_scenario_text(R"(
-seed = 2
+seed = 3
 [services.p]
 latency = { dist = "uniform", min_ms = 0, max_ms = 20 }
 [workload]
