@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -78,6 +79,14 @@ void write_timeline(std::ostream& svg, const scenario& sc, const run_result& r) 
   auto heading = "parallel-sim: " + (sc.title.empty() ? sc.source : sc.title) + " (seed "
                  + std::to_string(r.seed) + ")";
   write_timeline_svg(svg, heading, names, sections);
+}
+
+// The configuration whose run the library failed, if any.
+const config_result* failed_config(const run_result& r) {
+  for (auto& c : r.configs)
+    if (!c.failure.empty())
+      return &c;
+  return nullptr;
 }
 
 } // namespace
@@ -157,12 +166,24 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     run_result r;
     {
       caf::actor_system_config cfg;
-      caf::actor_system sys{cfg};
+      auto sys = std::make_unique<caf::actor_system>(cfg);
       progress prog{tty_progress};
       run_options opt;
       opt.seed = sc.seed;
       opt.prog = &prog;
-      r = run_scenario(sys, sc, opt);
+      r = run_scenario(*sys, sc, opt);
+      if (auto* bad = failed_config(r)) {
+        err << "parallel-sim: " << config_title(*bad) << ": the library failed: "
+            << bad->failure
+            << " (out of threads? each blocked nested item holds one: lower the "
+               "bound, or raise ulimit -u)\n";
+        // CAF 0.17 registers a detached actor as running before it starts its
+        // thread; if the thread cannot start, the actor stays "running" and
+        // ~actor_system waits for it forever. Leave the system alone: the
+        // process is about to exit.
+        static_cast<void>(sys.release());
+        return 1;
+      }
     }
     // The timeline first: if it cannot be written, exit 2 with nothing on
     // stdout, and leave no partial file behind.

@@ -386,9 +386,15 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
                                  : submit_calls(w, rs, 0, res.calls, 0);
       try {
         res.returned = finish(w, received).text;
-      } catch (const std::exception& e) {
+      } catch (const simulated_exception& e) {
         res.threw = true;
         res.returned = std::string{"wait() rethrew the task's exception: "} + e.what();
+      } catch (const std::exception& e) {
+        // Not a simulated panic: the library failed, e.g. it could not
+        // start a worker thread and failed the group with that error.
+        res.threw = true;
+        res.returned = std::string{"wait() rethrew: "} + e.what();
+        res.failure = e.what();
       }
       res.measured_ms = tables->rec.now_ms();
       gs = w.stats();
@@ -478,11 +484,15 @@ run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_op
     auto label = "[" + std::to_string(i + 1) + "/" + std::to_string(sc.configs.size())
                  + "] " + sc.configs[i].display_label();
     out.configs.push_back(run_config(sys, sc, p, sc.configs[i], opt.prog, label));
+    if (!out.configs.back().failure.empty())
+      break; // the figures would be the failure's, not the scenario's
   }
   if (opt.prog)
     opt.prog->finish();
   // Speed-ups compare whole workloads: none for a run that stopped early,
   // nor against a baseline that did (the parser picks one that cannot).
+  if (out.configs.size() <= out.baseline)
+    return out;
   auto& base = out.configs[out.baseline];
   for (auto& c : out.configs)
     if (base.complete && c.complete && c.wall_ms > 0)

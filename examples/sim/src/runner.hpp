@@ -67,6 +67,8 @@ struct config_result {
   std::string stop_cause;
   std::string returned;       ///< what wait() returned, in words
   bool threw = false;         ///< wait() rethrew a task's exception
+  std::string failure;        ///< wait() rethrew something not simulated (the library
+                              ///< failed, e.g. no thread for a worker); the run is void
   std::vector<span> spans;    ///< every call that started
 };
 
@@ -98,7 +100,8 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
                          const config_spec& cfg, progress* prog = nullptr,
                          const std::string& progress_label = {});
 
-/// Draws the plan from `opt.seed` and runs every configuration in order.
+/// Draws the plan from `opt.seed` and runs every configuration in order,
+/// stopping after one whose `failure` is set.
 run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_options& opt);
 
 } // namespace sim
