@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -32,6 +35,14 @@ std::string number_text(double x) {
   std::ostringstream out;
   out << x;
   return out.str();
+}
+
+// The shortest text that reads back as `x`: a value just over a limit must
+// not print as the limit ("got 60000" for 60000.0000001).
+std::string exact_text(double x) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), x);
+  return std::string(buf, r.ptr);
 }
 
 } // namespace
@@ -247,6 +258,25 @@ public:
     wrong_type(n, key, "a string");
   }
 
+  // A string printed on one line of the table or the timeline: no control
+  // characters (a tab or escape would break the columns or the terminal).
+  std::string one_line(const toml::node& n, std::string_view key) const {
+    auto s = text(n, key);
+    if (auto bad = control_char(s))
+      fail(n, "'" + std::string{key} + "' has a control character (" + *bad + ")");
+    return s;
+  }
+
+  static std::optional<std::string> control_char(std::string_view s) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7F) {
+        char hex[8];
+        std::snprintf(hex, sizeof(hex), "0x%02X", c);
+        return std::string{hex};
+      }
+    return std::nullopt;
+  }
+
   bool boolean(const toml::node& n, std::string_view key) const {
     if (auto* b = n.as_boolean())
       return b->get();
@@ -282,10 +312,10 @@ public:
       fail(n, "'" + std::string{key} + "' must be a finite number");
     if (x < lo)
       fail(n, "'" + std::string{key} + "' must be >= " + number_text(lo) + ", got "
-                + number_text(x));
+                + exact_text(x));
     if (x > hi)
       fail(n, "'" + std::string{key} + "' must be <= " + number_text(hi) + ", got "
-                + number_text(x));
+                + exact_text(x));
     return x;
   }
 
@@ -409,7 +439,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   r.check_keys(root, "the top level",
                {"title", "description", "seed", "services", "workload", "config"});
   if (auto* n = root.get("title"))
-    sc.title = r.text(*n, "title");
+    sc.title = r.one_line(*n, "title");
   if (auto* n = root.get("description"))
     sc.description = r.text(*n, "description");
   if (auto* n = root.get("seed"))
@@ -428,6 +458,11 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   for (auto&& [k, v] : services) {
     service_spec s;
     s.name = std::string{k.str()};
+    auto& key_at = k.source().begin.line > 0 ? k.source() : v.source();
+    if (s.name.empty())
+      r.fail(key_at, "a service name must not be empty");
+    if (auto bad = reader::control_char(s.name))
+      r.fail(key_at, "the service name has a control character (" + *bad + ")");
     auto where = "[services." + s.name + "]";
     auto& t = r.table(v, "services." + s.name);
     r.check_keys(t, where, {"latency", "failure_rate", "exception_rate", "capacity"});
@@ -496,7 +531,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
                   "exception_rate", "nested", "inner_bound"});
     config_spec c;
     if (auto* n = t.get("label"))
-      c.label = r.text(*n, "label");
+      c.label = r.one_line(*n, "label");
     c.executor = parse_executor(r, r.need(t, "[[config]]", "executor",
                                           "\"serial\", \"limited\" or \"unlimited\""));
     if (auto* n = t.get("bound")) {

@@ -337,3 +337,21 @@ TEST_CASE("a timeline that cannot be written: exit 2, nothing on stdout", "[cli]
     CHECK(r.out.empty());
   }
 }
+
+TEST_CASE("names and labels: not empty, no control characters", "[parse]") {
+  check_bad("[services.\"\"]\nlatency = { dist = \"fixed\", ms = 1 }\n" + workload + config,
+            ":1:11: a service name must not be empty");
+  check_bad("[services.\"pro\\tfile\"]\nlatency = { dist = \"fixed\", ms = 1 }\n" + workload
+              + config,
+            ":1:11: the service name has a control character (0x09)");
+  check_bad(services + workload + config + "label = \"a\\u001b[2Jb\"\n",
+            ":11:9: 'label' has a control character (0x1B)");
+  check_bad("title = \"two\\nlines\"\n" + services + workload + config,
+            ":1:9: 'title' has a control character (0x0A)");
+}
+
+TEST_CASE("a value just over a limit is printed as it is", "[parse]") {
+  check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = 60000.0000001 }\n"
+              + workload + config,
+            ":2:34: 'ms' must be <= 60000, got 60000.0000001");
+}
