@@ -472,6 +472,12 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   return res;
 }
 
+std::string progress_label(const scenario& sc, std::size_t i) {
+  auto& c = sc.configs[i];
+  return "[" + std::to_string(i + 1) + "/" + std::to_string(sc.configs.size()) + "] "
+         + c.display_label() + " " + std::string{to_string(c.wrapper)};
+}
+
 run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_options& opt) {
   auto p = draw_plan(sc, opt.seed);
   run_result out;
@@ -481,9 +487,8 @@ run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_op
   out.max_latency_ms = p.max_latency_ms;
   out.baseline = sc.baseline;
   for (std::size_t i = 0; i < sc.configs.size(); ++i) {
-    auto label = "[" + std::to_string(i + 1) + "/" + std::to_string(sc.configs.size())
-                 + "] " + sc.configs[i].display_label();
-    out.configs.push_back(run_config(sys, sc, p, sc.configs[i], opt.prog, label));
+    out.configs.push_back(
+      run_config(sys, sc, p, sc.configs[i], opt.prog, progress_label(sc, i)));
     if (!out.configs.back().failure.empty())
       break; // the figures would be the failure's, not the scenario's
   }

@@ -100,6 +100,10 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
                          const config_spec& cfg, progress* prog = nullptr,
                          const std::string& progress_label = {});
 
+/// "[3/7] limited(50), 1% fail err_group": configuration `i` on the progress
+/// line (the wrapper too: several configurations differ only in it).
+std::string progress_label(const scenario& sc, std::size_t i);
+
 /// Draws the plan from `opt.seed` and runs every configuration in order,
 /// stopping after one whose `failure` is set.
 run_result run_scenario(caf::actor_system& sys, const scenario& sc, const run_options& opt);

@@ -188,3 +188,9 @@ bound = 8
   CHECK(serial.scale == Approx(expected));
   CHECK(serial.wall_ms == Approx(serial.measured_ms * expected));
 }
+
+TEST_CASE("the progress label names the wrapper", "[cli]") {
+  auto sc = sim::parse_scenario_text(serial_stops, "s.toml");
+  CHECK(sim::progress_label(sc, 1) == "[2/3] serial err_group");
+  CHECK(sim::progress_label(sc, 2) == "[3/3] limited(10) gather_errs");
+}
