@@ -12,6 +12,25 @@ namespace parallel {
 
 using detail::context_state;
 
+namespace detail {
+
+namespace {
+
+// `t + d`, or nothing if that is outside the clock's range.
+std::optional<std::chrono::steady_clock::time_point>
+checked_add(std::chrono::steady_clock::time_point t,
+            std::chrono::steady_clock::duration d) {
+  std::chrono::steady_clock::duration::rep sum;
+  if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &sum))
+    return std::nullopt;
+  return std::chrono::steady_clock::time_point{
+    std::chrono::steady_clock::duration{sum}};
+}
+
+} // namespace
+
+} // namespace detail
+
 bool context::cancelled() const noexcept {
   return state_ && state_->cancelled();
 }
@@ -33,7 +52,9 @@ bool context::sleep_for(std::chrono::steady_clock::duration d) const {
     std::this_thread::sleep_for(d);
     return true;
   }
-  auto until = std::chrono::steady_clock::now() + d;
+  using tp = std::chrono::steady_clock::time_point;
+  auto until = detail::checked_add(std::chrono::steady_clock::now(), d)
+                 .value_or(d.count() > 0 ? tp::max() : tp::min());
   if (auto dl = state_->deadline(); dl && *dl < until)
     until = *dl;
   std::mutex mtx;
@@ -68,7 +89,12 @@ std::pair<context, canceller> with_cancel(const context& parent) {
 
 std::pair<context, canceller>
 with_timeout(const context& parent, std::chrono::steady_clock::duration d) {
-  return make_child(parent, std::chrono::steady_clock::now() + d);
+  // A timeout too long to represent (duration::max(), say) is no deadline;
+  // one too far in the past has passed already.
+  auto when = detail::checked_add(std::chrono::steady_clock::now(), d);
+  if (!when && d.count() < 0)
+    when = std::chrono::steady_clock::time_point::min();
+  return make_child(parent, when);
 }
 
 std::pair<context, canceller>

@@ -25,13 +25,20 @@ void context_state::forward_cancel::operator()() const noexcept {
 }
 
 bool context_state::cancelled() const noexcept {
-  if (cancelled_.load(std::memory_order_acquire))
+  if (latched())
     return true;
-  if (own_deadline_ && clock::now() >= *own_deadline_) {
+  if (!effective_deadline_ || clock::now() < *effective_deadline_)
+    return false;
+  // A deadline passed that the timer thread has not acted on yet: cancel
+  // now, so no one sees "not cancelled" after it. An inherited deadline is
+  // applied where it belongs, on the ancestor that owns it; its stop
+  // callbacks then reach us, but possibly on another thread still, so we
+  // also take its cause ourselves (the first cause wins either way).
+  if (own_deadline_ && clock::now() >= *own_deadline_)
     cancel(make_error(errc::deadline_exceeded));
-    return true;
-  }
-  return false;
+  else if (parent_->cancelled())
+    cancel(parent_->cause());
+  return latched();
 }
 
 error context_state::cause() const {

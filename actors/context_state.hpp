@@ -28,8 +28,17 @@ public:
   /// Wires this state to its parent: call once, right after construction.
   void attach_to_parent();
 
-  /// True once cancelled; also cancels lazily when the own deadline passed.
+  /// True once cancelled. Also cancels at once when a deadline on the path to
+  /// the root has passed, which runs stop callbacks on this thread: never
+  /// call it while holding a lock a stop callback may take (use `latched`).
   bool cancelled() const noexcept;
+
+  /// True once cancelled, without looking at the clock. Never runs a
+  /// callback; a deadline counts only once the timer (or a `cancelled()`
+  /// call) has applied it.
+  bool latched() const noexcept {
+    return cancelled_.load(std::memory_order_acquire);
+  }
 
   /// Empty until cancelled.
   error cause() const;

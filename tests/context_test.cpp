@@ -97,3 +97,38 @@ TEST_CASE("sleep_for ends at the deadline and reports it") {
   CHECK_FALSE(ctx.sleep_for(1h));
   CHECK(is(ctx.cause(), errc::deadline_exceeded));
 }
+
+TEST_CASE("an inherited deadline counts the moment it passes, not when the timer acts") {
+  // The timer thread applies deadlines a little later; a descendant must not
+  // look uncancelled meanwhile (a group's context is always such a child).
+  for (int i = 0; i < 100; ++i) {
+    auto [parent, c1] = with_deadline(context::background(),
+                                      std::chrono::steady_clock::now() - 1ms);
+    auto [child, c2] = with_cancel(parent);
+    auto [grandchild, c3] = with_cancel(child);
+    REQUIRE(grandchild.cancelled());
+    CHECK(is(grandchild.cause(), errc::deadline_exceeded));
+    CHECK(is(parent.cause(), errc::deadline_exceeded));
+  }
+}
+
+TEST_CASE("sleep_for on a child ends at the parent's deadline and reports it") {
+  auto [parent, c1] = with_timeout(context::background(), 5ms);
+  auto [child, c2] = with_cancel(parent);
+  CHECK_FALSE(child.sleep_for(1h));
+  CHECK(is(child.cause(), errc::deadline_exceeded));
+}
+
+TEST_CASE("timeouts beyond the clock's range neither overflow nor cancel") {
+  using dur = std::chrono::steady_clock::duration;
+  auto [forever, c1] = with_timeout(context::background(), dur::max());
+  CHECK_FALSE(forever.cancelled());
+  CHECK_FALSE(forever.deadline());
+  auto [long_ago, c2] = with_timeout(context::background(), dur::min());
+  CHECK(long_ago.cancelled());
+  CHECK(is(long_ago.cause(), errc::deadline_exceeded));
+  auto [ctx, cancel] = with_cancel(context::background());
+  CHECK(ctx.sleep_for(dur::min())); // nothing to sleep, not cancelled
+  cancel();
+  CHECK_FALSE(ctx.sleep_for(dur::max())); // cancelled: returns at once
+}
