@@ -54,6 +54,9 @@ void group_core::update(F&& f) {
 // -- handles ------------------------------------------------------------------
 
 void group_core::submit(std::unique_ptr<task> t) {
+  // Outside the lock: this applies a deadline that has just passed, which
+  // runs stop callbacks; under the lock only the latch is read.
+  ctx_.cancelled();
   actions a;
   {
     std::unique_lock<std::mutex> lk{mtx_};
@@ -65,7 +68,7 @@ void group_core::submit(std::unique_ptr<task> t) {
     if (closed_)
       throw misuse_error{};
     ++stats_.submitted;
-    if (ctx_.cancelled()) {
+    if (cancelled_locked()) {
       ++stats_.skipped;
       lk.unlock();
       return; // `t` is destroyed unrun, outside the lock
@@ -73,7 +76,7 @@ void group_core::submit(std::unique_ptr<task> t) {
     if (t->lane != 0) {
       lanes_.at(t->lane - 1).queue.push_back(std::move(t));
       ++outstanding_;
-    } else if (bound_ == 0) {
+    } else if (bound_ == 0 && !t->as_request()) {
       ++outstanding_;
       start_locked(0);
       lk.unlock();
@@ -89,26 +92,13 @@ void group_core::submit(std::unique_ptr<task> t) {
 }
 
 void group_core::run_inline(std::unique_ptr<task> t) {
-  if (t->as_request()) {
-    // The serial executor sends the request through a requester like any
-    // group (no thread waits for the reply there) and blocks the caller until
-    // it is answered, so serial still means one task at a time, in order.
-    actions a;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      hand_request_locked(std::move(t), a); // counted in flight by submit
-    }
-    perform(a);
-    std::unique_lock<std::mutex> lk{mtx_};
-    cv_.wait(lk, [this] { return local_in_flight_ == 0; });
-    return;
-  }
   auto outcome = run_guarded(*t);
   t.reset();
-  update([&](actions&) {
+  update([&](actions& a) {
     end_locked(0);
     --outstanding_;
     count_locked(outcome);
+    pump_locked(a); // a request may have waited for this task
   });
 }
 
@@ -236,7 +226,7 @@ group_core::progress group_core::check_progress() {
   progress result;
   std::lock_guard<std::mutex> guard{mtx_};
   result.starving = !queue_.empty() && idle_.empty() && local_in_flight_ < bound_
-                    && !ctx_.cancelled() && !retired_;
+                    && !cancelled_locked() && !retired_;
   if (!result.starving) {
     tick_pending_ = false;
     return result;
@@ -269,12 +259,6 @@ bool group_core::add_requester(std::unique_ptr<requester_record> rec) {
       return false;
     open_requesters_.push_back(rec.get());
     requesters_.push_back(std::move(rec));
-    // Serial requests wait in `pending_requests_` for the first requester.
-    while (!pending_requests_.empty()) {
-      auto t = std::move(pending_requests_.back());
-      pending_requests_.pop_back();
-      hand_request_locked(std::move(t), a);
-    }
     pump_locked(a);
   }
   perform(a);
@@ -321,8 +305,6 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
         ++stats_.skipped;
       a.dropped.push_back(std::move(t)); // destroyed in perform, unlocked
     }
-    if (bound_ == 0 && local_in_flight_ == 0)
-      cv_.notify_all(); // a serial caller waits for its request
     pump_locked(a);
     // The calling requester starts what it was handed itself (no message).
     auto i = std::find(a.wake_requesters.begin(), a.wake_requesters.end(), rec.self);
@@ -408,7 +390,10 @@ void group_core::work(worker_record& rec) {
   auto last_read = std::chrono::steady_clock::now();
   int unmeasured = 0; // tasks run since `last_read`
   while (t) {
-    auto outcome = run_guarded(*t);
+    // A task handed to this worker while it was idle may have been
+    // cancelled (or abandoned) since: then it never starts.
+    bool skip = ctx_.cancelled();
+    auto outcome = skip ? std::nullopt : run_guarded(*t);
     bool was_short = true;
     if (++unmeasured == sample || !batch.active) {
       auto now = std::chrono::steady_clock::now();
@@ -420,12 +405,16 @@ void group_core::work(worker_record& rec) {
     update([&](actions& a) {
       end_locked(0);
       --outstanding_;
-      ++completions_;
-      count_locked(outcome);
+      if (skip) {
+        ++stats_.skipped;
+      } else {
+        ++completions_;
+        count_locked(outcome);
+      }
       // The hot path: take the next closure straight from the queue, no
       // message and no idle round trip.
       if (!queue_.empty() && !queue_.front()->as_request()
-          && local_in_flight_ < bound_ && !ctx_.cancelled()) {
+          && local_in_flight_ < bound_ && !cancelled_locked()) {
         t = std::move(queue_.front());
         queue_.pop_front();
         start_locked(0);
@@ -503,13 +492,20 @@ void group_core::count_locked(std::optional<task_outcome> outcome) {
     ++stats_.failed;
 }
 
+bool group_core::cancelled_locked() const noexcept {
+  return ctx_.state()->latched();
+}
+
 void group_core::pump_locked(actions& a) {
-  if (ctx_.cancelled()) {
+  if (cancelled_locked()) {
     drop_queue_locked(a);
     return;
   }
   pump_lanes_locked(a);
-  while (!queue_.empty() && local_in_flight_ < bound_) {
+  // The serial executor runs closures inline; its request tasks (which need
+  // no thread) wait here and go one at a time, in order.
+  auto limit = bound_ == 0 ? std::size_t{1} : bound_;
+  while (!queue_.empty() && local_in_flight_ < limit) {
     auto& front = queue_.front();
     if (front->as_request()) {
       if (open_requesters_.empty()) {
@@ -553,12 +549,7 @@ void group_core::request_requester_locked(actions& a) {
 }
 
 void group_core::hand_request_locked(std::unique_ptr<task> t, actions& a) {
-  if (open_requesters_.empty()) {
-    // Only the serial path gets here: park it until a requester exists.
-    pending_requests_.push_back(std::move(t));
-    request_requester_locked(a);
-    return;
-  }
+  // Callers made sure a requester has room.
   auto* rec = open_requesters_.back();
   if (rec->inbox.empty())
     a.wake_requesters.push_back(rec->self);

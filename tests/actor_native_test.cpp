@@ -112,12 +112,55 @@ TEST_CASE_METHOD(test::system_fixture, "go_request on the executor and on the se
     CHECK(ex.stats().failed == 1);
     collect<int> serial{parallel::limited(sys, {}, 0)};
     serial.go_request(svc, 10s, 4);
-    CHECK(serial.stats().succeeded == 1); // answered before go_request returned
     serial.go_request(svc, 10s, 5);
     auto r = serial.wait();
     REQUIRE(r);
     CHECK(*r == std::vector<int>{40, 50});
+    CHECK(serial.stats().peak_in_flight == 1);
   }
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "serial go_request holds no thread: one request at a time, in order") {
+  test::counter held;
+  auto holder = test::spawn_service(sys, 1ms, &held);
+  auto svc = test::spawn_service(sys, 1ms);
+  {
+    collect_with_errs<int> serial{parallel::limited(sys, {}, 0)};
+    serial.go_request(holder, caf::infinite, test::hold_atom::value); // never answered
+    serial.go_request(svc, 10s, 5);  // waits behind it; go_request returned
+    held.wait_for(1);
+    CHECK(serial.stats().running == 1);
+    caf::anon_send_exit(holder, caf::exit_reason::kill); // the held one fails
+    auto r = serial.wait();
+    CHECK(r.values == std::vector<int>{50});
+    CHECK(r.errors.size() == 1);
+    CHECK(serial.stats().peak_in_flight == 1);
+  }
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("serial go_request from actors never blocks the scheduler") {
+  // One scheduler thread and several actors each sending a serial request:
+  // a request that blocked its caller would leave no thread to send it.
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 1);
+  caf::actor_system sys{cfg};
+  auto svc = test::spawn_service(sys, 1ms);
+  constexpr int actors = 4;
+  test::counter done;
+  for (int i = 0; i < actors; ++i)
+    sys.spawn(
+      [&](caf::event_based_actor* self, int x) {
+        collect<int> g{parallel::limited(sys, {}, 0)};
+        g.go_request(svc, 10s, x);
+        g.await(self, [&, x](expected<std::vector<int>> r) {
+          if (r && *r == std::vector<int>{x * 10})
+            done.add();
+        });
+      },
+      i);
+  done.wait_for(actors);
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
 }
 

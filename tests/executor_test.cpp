@@ -152,6 +152,34 @@ TEST_CASE_METHOD(test::system_fixture, "go on a cancelled group does not run the
   }
 }
 
+TEST_CASE_METHOD(test::system_fixture, "a task handed to an idle worker does not start once the group is cancelled") {
+  // go() hands the task to the idle worker and wakes it with a message; the
+  // cancel comes before the worker's thread wakes up, so the task must never
+  // start. (A worker that already began it may see the cancel at the task's
+  // first line: that window is a few instructions, hence the small slack.)
+  constexpr int rounds = 200;
+  int ran_cancelled = 0;
+  int ran = 0;
+  for (int i = 0; i < rounds; ++i) {
+    auto [parent, cancel] = with_cancel(context::background());
+    auto ex = parallel::limited(sys, parent, 1);
+    ex.go([](const context&) {}); // starts the worker
+    while (ex.stats().succeeded == 0 || ex.stats().running != 0)
+      std::this_thread::yield(); // the worker is idle again
+    std::atomic<int> state{0}; // 1: ran, 2: ran with its context cancelled
+    ex.go([&](const context& ctx) { state = ctx.cancelled() ? 2 : 1; });
+    cancel();
+    ex.wait();
+    ran += state != 0;
+    ran_cancelled += state == 2;
+    auto st = ex.stats();
+    CHECK(st.succeeded + st.skipped == 2);
+    CHECK(st.skipped == (state == 0 ? 1u : 0u));
+  }
+  CHECK(ran_cancelled <= 5);
+  INFO("tasks that started before the cancel: " << ran);
+}
+
 TEST_CASE_METHOD(test::system_fixture, "cancelling the parent stops queued tasks") {
   auto [parent, cancel] = with_cancel(context::background());
   auto ex = parallel::limited(sys, parent, 1);

@@ -134,7 +134,8 @@ executor unlimited(caf::actor_system& sys, context ctx = context::background());
 
 /// A group that never runs more than `max_in_flight` tasks at once.
 /// `max_in_flight == 0` is the serial executor: `go` runs the task inline, on
-/// the caller's thread.
+/// the caller's thread; `go_request` returns at once and its requests go one
+/// at a time, in order (a request needs no thread to wait on).
 executor limited(caf::actor_system& sys, context ctx, std::size_t max_in_flight);
 
 } // namespace parallel

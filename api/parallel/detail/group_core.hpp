@@ -60,7 +60,8 @@ class group_core {
 public:
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
-  /// `bound == 0` is the serial executor (tasks run inline in `submit`).
+  /// `bound == 0` is the serial executor: closures run inline in `submit`,
+  /// request tasks (which need no thread) go one at a time, in order.
   group_core(caf::actor_system& sys, const context& parent, std::size_t bound);
 
   ~group_core();
@@ -221,6 +222,9 @@ private:
   template <class F>
   void update(F&& f);
 
+  // The context's cancellation as the group's lock may see it: reading it
+  // never runs a stop callback (see context_state::latched).
+  bool cancelled_locked() const noexcept;
   void pump_locked(actions& a);
   void pump_lanes_locked(actions& a);
   void fail_unrouted(std::vector<std::pair<std::unique_ptr<task>, error>> failed);
@@ -253,7 +257,6 @@ private:
   std::vector<std::unique_ptr<requester_record>> requesters_;
   std::vector<requester_record*> open_requesters_; // load < capacity
   bool requester_spawning_ = false;
-  std::vector<std::unique_ptr<task>> pending_requests_; // serial, no requester yet
   std::vector<std::unique_ptr<worker_record>> workers_;
   std::vector<worker_record*> idle_;
   std::vector<std::shared_ptr<wrapper_base>> wrappers_;

@@ -25,7 +25,7 @@ struct call_plan {
 enum class planned : std::uint8_t {
   ok,     ///< the service answers with a value
   fail,   ///< the service answers with an error
-  throw_, ///< the client code throws before sending (the service never sees it)
+  throw_, ///< the service answers, and the client code throws on the reply
 };
 
 struct plan {
@@ -40,9 +40,9 @@ struct plan {
 /// does not change the draws of the others.
 plan draw_plan(const scenario& sc, std::uint64_t seed);
 
-/// What call `c` does under `cfg`: the exception is drawn first (the client
-/// throws before sending, the service never sees the call); a call that is
-/// sent fails with the service's failure rate.
+/// What call `c` does under `cfg`: the exception is drawn first (the service
+/// answers, the client code throws on the reply); a call that does not throw
+/// fails with the service's failure rate.
 planned outcome_of(const call_plan& c, const scenario& sc, const config_spec& cfg);
 
 /// A portable random stream (std::mt19937_64 plus our own transforms, so the

@@ -207,7 +207,7 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
     std::string what;
     if (c.threw)
       what = "a task threw at " + format_duration(c.stop_ms.value_or(0))
-             + ": the group stopped, later go() calls rethrew, and " + c.returned;
+             + ": the group stopped, and " + c.returned;
     else if (c.stop_ms)
       what = "stopped at " + format_duration(*c.stop_ms) + " ("
              + (c.stop_cause.empty() ? std::string{"cancelled"} : c.stop_cause)

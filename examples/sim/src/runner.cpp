@@ -186,28 +186,6 @@ struct run_state {
   }
 };
 
-[[noreturn]] void throw_now(const std::shared_ptr<run_tables>& t, std::uint64_t id,
-                            const std::string& service) {
-  auto& r = t->rec.at(id);
-  r.arrive_ms = r.begin_ms = r.end_ms = t->rec.now_ms();
-  r.threw = true;
-  t->rec.done.fetch_add(1, std::memory_order_relaxed);
-  throw simulated_exception(service + ": the client code threw (call "
-                            + std::to_string(id) + ")");
-}
-
-template <class W>
-auto make_thrower(std::shared_ptr<run_tables> t, std::uint64_t id, std::string service) {
-  if constexpr (has_value<W>)
-    return [t, id, service](const parallel::context&) -> parallel::expected<value_t> {
-      throw_now(t, id, service);
-    };
-  else
-    return [t, id, service](const parallel::context&) -> void {
-      throw_now(t, id, service);
-    };
-}
-
 // Submits calls [first, last) to `w`. Returns how many were not submitted
 // because `go` rethrew the group's panic.
 template <class W>
@@ -217,10 +195,12 @@ std::size_t submit_calls(W& w, run_state& rs, std::size_t first, std::size_t las
     auto& c = rs.tables->calls[i];
     rs.tables->rec.at(i).group = group;
     try {
+      std::string throws;
       if (rs.tables->outcomes[i] == planned::throw_)
-        w.go(make_thrower<W>(rs.tables, i, rs.sc.services[c.service].name));
-      else
-        go_recorded_request(w, rs.services[c.service], rs.tables, std::uint64_t{i});
+        throws = rs.sc.services[c.service].name + ": the client code threw (call "
+                 + std::to_string(i) + ")";
+      go_recorded_request(w, rs.services[c.service], rs.tables, std::uint64_t{i},
+                          std::move(throws));
     } catch (const simulated_exception&) {
       return last - i;
     }

@@ -1,8 +1,8 @@
 // runner: runs every configuration of a scenario on real groups and actors.
 //
 // Each configuration gets fresh service actors; every call is a
-// `go_request` to one of them (a call drawn to throw is a `go` task that
-// throws before calling). A nested configuration runs each item as a `go`
+// `go_request` to one of them (a call drawn to throw throws when its reply
+// arrives). A nested configuration runs each item as a `go`
 // task that opens a child group from the context it receives, submits the
 // item's calls there and waits for it: the article's "groups compose".
 #pragma once
