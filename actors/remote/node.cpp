@@ -125,6 +125,9 @@ private:
   void run(uint64_t group, const std::string& name, caf::message& args,
            int64_t deadline) {
     ++stats_->received;
+    // Read the sender first: in CAF 0.17.6 make_response_promise() moves it
+    // out of the mailbox element, and current_sender() is null afterwards.
+    auto sender = current_sender();
     auto rp = make_response_promise();
     if (auto i = cancelled_.find(group); i != cancelled_.end()) {
       reply_now(rp, make_error(errc::cancelled));
@@ -144,7 +147,6 @@ private:
                            ? with_timeout(parent, std::chrono::nanoseconds{deadline})
                            : with_cancel(parent);
     auto key = next_key_++;
-    auto sender = current_sender();
     caf::actor_addr from;
     if (sender) {
       from = caf::actor_cast<caf::actor_addr>(sender);

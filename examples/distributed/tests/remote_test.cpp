@@ -19,6 +19,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "../example_tasks.hpp"
+#include "child_process.hpp"
 #include "node_process.hpp"
 #include "parallel/parallel.hpp"
 
@@ -589,6 +590,26 @@ TEST_CASE("abandoning the group cancels its tasks on the nodes") {
   REQUIRE(eventually([&] {
     auto st = nodes.stats(0);
     return st && st->running == 0 && st->cancelled == 3;
+  }));
+}
+
+TEST_CASE("a client process killed mid-run: the node cancels its tasks") {
+  test::node_process n1;
+  // The client: distributed-fanout with tasks that would run for a minute.
+  test::child_process fanout({DISTRIBUTED_FANOUT_BIN, "--nodes", n1.address(),
+                              "--tasks", "4", "--ms", "60000"});
+  client c; // only watches the node's stats
+  auto nodes = c.connect({&n1});
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 4;
+  }));
+  fanout.kill_and_reap();
+  // Its connection closed: the node cancelled the four tasks long before
+  // their minute was up.
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 0 && st->cancelled == 4;
   }));
 }
 
