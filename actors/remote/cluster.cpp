@@ -211,8 +211,10 @@ expected<node_address> parse_node_address(const std::string& text) {
                       + " (expected HOST:PORT)");
   };
   auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0)
+  if (colon == std::string::npos)
     return bad("no port");
+  if (colon == 0)
+    return bad("no host");
   node_address out;
   out.host = text.substr(0, colon);
   if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
@@ -340,6 +342,19 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
   }
   if (first)
     return first;
+  // CAF has one proxy per remote actor: the same node under two addresses
+  // would be two entries with one handle, and a lane, which finds a node by
+  // its handle, would release its slots on the wrong entry (and hang).
+  for (std::size_t i = 1; i < st->nodes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      auto& a = *st->nodes[j];
+      auto& b = *st->nodes[i];
+      if (a.handle != b.handle)
+        continue;
+      if (a.name == b.name)
+        return make_error("node " + a.name + " is listed twice");
+      return make_error(a.name + " and " + b.name + " are the same node");
+    }
   st->start();
   return cluster{std::move(st)};
 }

@@ -50,8 +50,9 @@ class cluster {
 public:
   /// Connects to every node, in parallel. Fails, within `opts.timeout`, with
   /// an error naming the first node that could not be reached, and why
-  /// (refused, timed out, handshake failed, TLS rejected).
-  /// Uses TLS when the actor system was configured with it.
+  /// (refused, timed out, handshake failed, TLS rejected). Fails too when two
+  /// addresses reach the same node ("127.0.0.1:4242 and localhost:4242 are
+  /// the same node"). Uses TLS when the actor system was configured with it.
   static expected<cluster> connect(caf::actor_system& sys,
                                    const std::vector<node_address>& nodes,
                                    const connect_options& opts = {});

@@ -523,7 +523,23 @@ TEST_CASE("connecting to a node that is not there fails fast and clearly") {
     REQUIRE(!nodes);
     CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("127.0.0.1:1:"));
   }
+  SECTION("one node listed twice, or under two names, is refused") {
+    test::node_process n1;
+    auto port = std::to_string(n1.port());
+    auto twice = remote::cluster::connect(*c.sys, n1.address() + "," + n1.address(),
+                                          {2000ms});
+    REQUIRE(!twice);
+    CHECK(parallel::message(twice.error()) == "node " + n1.address() + " is listed twice");
+    auto aliased = remote::cluster::connect(*c.sys, n1.address() + ",localhost:" + port,
+                                            {2000ms});
+    REQUIRE(!aliased);
+    CHECK(parallel::message(aliased.error())
+          == n1.address() + " and localhost:" + port + " are the same node");
+  }
   SECTION("malformed addresses") {
+    auto no_host = remote::parse_node_address(":43003");
+    REQUIRE(!no_host);
+    CHECK_THAT(parallel::message(no_host.error()), Catch::Contains("no host"));
     CHECK(!remote::parse_node_address("localhost"));
     CHECK(!remote::parse_node_address("host:99999"));
     CHECK(!remote::parse_node_list(""));
