@@ -156,6 +156,11 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
       why = "the node accepted the connection but did not complete the "
             "handshake within a heartbeat interval (is it a parallel node? "
             "does it use TLS?)";
+    else if (failure == caf::sec::cannot_connect_to_node && tls)
+      // The TCP probe got through, so the TLS layer refused: a plain node
+      // answers a ClientHello with BASP bytes.
+      why = "the TLS handshake failed (does the node use TLS? certificate "
+            "rejected by either side?)";
     else if (failure == caf::sec::disconnect_during_handshake)
       why = tls ? "the TLS handshake failed (certificate rejected by either "
                   "side, or the node does not use TLS)"

@@ -693,6 +693,20 @@ TEST_CASE("TLS: a plain client is refused") {
   CHECK_THAT(parallel::message(nodes.error()), Catch::Contains("handshake"));
 }
 
+TEST_CASE("TLS: a TLS client of a plain node is told the TLS handshake failed") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  test::node_process plain_node;
+  auto c = tls_fixture::tls_client("client");
+  auto nodes = remote::cluster::connect(*c->sys, plain_node.address(), {3000ms});
+  REQUIRE(!nodes);
+  CHECK_THAT(parallel::message(nodes.error()),
+             Catch::Contains("TLS handshake failed")
+               && Catch::Contains("does the node use TLS?"));
+}
+
 TEST_CASE("TLS: a client without a certificate is refused") {
   if (!certs_available()) {
     WARN("no test certificates (openssl missing?): skipped");
