@@ -1,13 +1,46 @@
 // Preparing an actor system for distributed groups.
 #include "parallel/remote/config.hpp"
 
+#include <cstring>
 #include <fstream>
+#include <memory>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/timestamp.hpp>
 
 namespace parallel::remote {
+
+namespace {
+
+/// The reason of OpenSSL's first queued error (the root cause: later ones
+/// only say where it surfaced, e.g. "PEM lib"); empties the queue.
+std::string ssl_reason() {
+  auto code = ERR_peek_error();
+  ERR_clear_error();
+  if (code == 0)
+    return "unknown reason";
+  if (auto* reason = ERR_reason_error_string(code))
+    return reason;
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof(buf));
+  return buf;
+}
+
+/// Hands OpenSSL the key's passphrase; never prompts on the terminal (the
+/// default callback would, for an encrypted key without one).
+int passphrase_cb(char* buf, int size, int, void* userdata) {
+  auto* pass = static_cast<const std::string*>(userdata);
+  if (pass == nullptr || pass->empty() || static_cast<int>(pass->size()) > size)
+    return 0;
+  std::memcpy(buf, pass->data(), pass->size());
+  return static_cast<int>(pass->size());
+}
+
+} // namespace
 
 void configure(caf::actor_system_config& cfg, const registry& reg,
                const network_options& net) {
@@ -38,6 +71,39 @@ error check_tls(const tls_options& tls) {
     if (!in)
       return make_error("cannot read TLS file " + *path);
   }
+  // Load them as CAF's openssl module will, but now: CAF only loads them when
+  // the first connection comes, and then throws from its multiplexer thread
+  // (the node aborts; a client sees a misleading handshake timeout).
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
+                                                        SSL_CTX_free};
+  if (!ctx)
+    return make_error("cannot create an OpenSSL context: " + ssl_reason());
+  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                         const_cast<std::string*>(&tls.passphrase));
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.certificate.c_str()) != 1)
+    return make_error("TLS certificate " + tls.certificate
+                      + " is not a usable PEM certificate: " + ssl_reason());
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1
+      || SSL_CTX_check_private_key(ctx.get()) != 1) {
+    ERR_clear_error();
+    // Tell a key that does not load from one that loads but does not match.
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> alone{SSL_CTX_new(TLS_method()),
+                                                            SSL_CTX_free};
+    SSL_CTX_set_default_passwd_cb(alone.get(), passphrase_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(alone.get(),
+                                           const_cast<std::string*>(&tls.passphrase));
+    if (SSL_CTX_use_PrivateKey_file(alone.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
+      return make_error("TLS key " + tls.key + " is not a usable PEM private key"
+                        + (tls.passphrase.empty() ? " (or it needs a passphrase)" : "")
+                        + ": " + ssl_reason());
+    ERR_clear_error();
+    return make_error("TLS key " + tls.key + " does not match the certificate "
+                      + tls.certificate);
+  }
+  if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
+    return make_error("TLS CA file " + tls.ca_file
+                      + " holds no usable PEM certificate: " + ssl_reason());
   return {};
 }
 

@@ -50,8 +50,11 @@ struct network_options {
 void configure(caf::actor_system_config& cfg, const registry& reg,
                const network_options& net = {});
 
-/// Checks `tls`: the three files must be given together and be readable.
-/// Returns a readable error otherwise.
+/// Checks `tls`: the three files must be given together and be readable,
+/// the certificate and the CA file must hold PEM certificates, and the key
+/// must load (with `passphrase`, if any) and match the certificate. Call it
+/// before `configure`: CAF loads the files only at the first connection and
+/// cannot report a bad one. Returns a readable error otherwise.
 error check_tls(const tls_options& tls);
 
 } // namespace parallel::remote
