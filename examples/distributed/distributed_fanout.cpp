@@ -2,7 +2,12 @@
 //
 //   distributed-fanout --nodes HOST:PORT,HOST:PORT [--tasks N] [--retry]
 //                      [--ms MS] [--per-node N] [--connect-timeout MS]
+//                      [--heartbeat MS] [--connection-timeout MS]
 //                      [--tls-cert FILE --tls-key FILE --tls-ca FILE]
+//
+// --connection-timeout (default 5000 ms) must be well above the nodes'
+// heartbeat interval (parallel-node --heartbeat), or healthy nodes count as
+// down. At most 1,000,000 tasks: each queued task costs about half a KB.
 //
 // Each task is `work(i, ms)`: a few milliseconds of work on a node. Prints one
 // line per node (tasks answered, failed, lost when it died), then, as its
@@ -23,11 +28,20 @@
 
 namespace {
 
+/// Each queued task holds about 470 bytes until it runs: 10^6 are ~0.5 GB.
+constexpr std::size_t max_tasks = 1000000;
+
 void usage(const std::string& why) {
   std::cerr << "distributed-fanout: " << why << "\n"
             << "usage: distributed-fanout --nodes HOST:PORT,HOST:PORT [--tasks N] [--retry]\n"
             << "                          [--ms MS] [--per-node N] [--connect-timeout MS]\n"
-            << "                          [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n";
+            << "                          [--heartbeat MS] [--connection-timeout MS]\n"
+            << "                          [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
+            << "  --tasks N                at most " << max_tasks << " (default 100)\n"
+            << "  --connect-timeout MS     per connect, at least 1 (default 3000)\n"
+            << "  --heartbeat MS           heartbeat interval, at least 1 (default 500)\n"
+            << "  --connection-timeout MS  a node silent this long is down; must be\n"
+            << "                           well above the nodes' --heartbeat (default 5000)\n";
   std::exit(2);
 }
 
@@ -71,6 +85,10 @@ int main(int argc, char** argv) {
       per_node = number(opt, val);
     else if (opt == "--connect-timeout")
       conn.timeout = std::chrono::milliseconds(number(opt, val));
+    else if (opt == "--heartbeat")
+      net.heartbeat_interval = std::chrono::milliseconds(number(opt, val));
+    else if (opt == "--connection-timeout")
+      net.connection_timeout = std::chrono::milliseconds(number(opt, val));
     else if (opt == "--tls-cert")
       net.tls.certificate = val;
     else if (opt == "--tls-key")
@@ -84,6 +102,14 @@ int main(int argc, char** argv) {
     usage("--nodes is required");
   if (per_node == 0)
     usage("--per-node must be at least 1");
+  if (tasks > max_tasks)
+    usage("--tasks takes at most " + std::to_string(max_tasks));
+  if (conn.timeout.count() == 0)
+    usage("--connect-timeout must be at least 1 ms");
+  if (net.heartbeat_interval.count() == 0)
+    usage("--heartbeat must be at least 1 ms (nodes need the heartbeats)");
+  if (net.connection_timeout <= net.heartbeat_interval)
+    usage("--connection-timeout must be above --heartbeat");
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err));
   auto addrs = parallel::remote::parse_node_list(nodes);

@@ -8,6 +8,9 @@
 // then serves until SIGINT or SIGTERM. Listens on 127.0.0.1 unless --host
 // says otherwise (--host 0.0.0.0 for every interface). With the three TLS
 // options it accepts only clients whose certificate the CA signed.
+// Heartbeats (--heartbeat, default 500 ms) tell clients the node is alive:
+// every client's connection timeout must be well above the node's heartbeat
+// interval, or it declares a healthy node down.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +30,11 @@ void usage(const char* why) {
   std::cerr << "parallel-node: " << why << "\n"
             << "usage: parallel-node [--port N] [--host ADDR] [--max-in-flight N]\n"
             << "                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
-            << "                     [--heartbeat MS] [--connection-timeout MS]\n";
+            << "                     [--heartbeat MS] [--connection-timeout MS]\n"
+            << "  --heartbeat MS           heartbeat interval, at least 1 (default 500);\n"
+            << "                           clients' connection timeouts must exceed it\n"
+            << "  --connection-timeout MS  a client silent this long is gone; above\n"
+            << "                           --heartbeat (default 5000)\n";
   std::exit(2);
 }
 
@@ -71,6 +78,12 @@ int main(int argc, char** argv) {
     else
       usage(("unknown option " + opt).c_str());
   }
+  // Without heartbeats an idle node is silent, and clients (whose connection
+  // timeout must exceed this interval) would declare it down.
+  if (net.heartbeat_interval.count() == 0)
+    usage("--heartbeat must be at least 1 ms (clients need the heartbeats)");
+  if (net.connection_timeout <= net.heartbeat_interval)
+    usage("--connection-timeout must be above --heartbeat");
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err).c_str());
 
