@@ -145,13 +145,16 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
     if (failure == caf::sec::connection_timeout && attempt < max_attempts
         && ms_left(deadline) > 0)
       continue;
+    // A TLS refusal arrives as one of several codes, depending on which side
+    // gives up first: they all get the same words.
+    const char* tls_refused = "the TLS handshake failed (certificate rejected "
+                              "by either side, or the node does not use TLS)";
     std::string why;
     if (failure == caf::sec::request_timeout)
       why = "no " + std::string{tls ? "TLS/" : ""} + "CAF handshake within "
             + std::to_string(total.count()) + " ms (is it a parallel node?)";
     else if (failure == caf::sec::connection_timeout && tls)
-      why = "the TLS handshake failed or timed out (certificate rejected by "
-            "either side, or the node does not use TLS)";
+      why = std::string{tls_refused} + ", or it timed out";
     else if (failure == caf::sec::connection_timeout)
       why = "the node accepted the connection but did not complete the "
             "handshake within a heartbeat interval (is it a parallel node? "
@@ -159,12 +162,9 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
     else if (failure == caf::sec::cannot_connect_to_node && tls)
       // The TCP probe got through, so the TLS layer refused: a plain node
       // answers a ClientHello with BASP bytes.
-      why = "the TLS handshake failed (does the node use TLS? certificate "
-            "rejected by either side?)";
+      why = tls_refused;
     else if (failure == caf::sec::disconnect_during_handshake)
-      why = tls ? "the TLS handshake failed (certificate rejected by either "
-                  "side, or the node does not use TLS)"
-                : "the handshake failed (does the node use TLS?)";
+      why = tls ? tls_refused : "the handshake failed (does the node use TLS?)";
     else
       why = sys.render(failure);
     return connect_error(addr, why);
