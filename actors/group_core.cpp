@@ -77,6 +77,18 @@ void group_core::submit(std::unique_ptr<task> t) {
       lanes_.at(t->lane - 1).queue.push_back(std::move(t));
       ++outstanding_;
     } else if (bound_ == 0 && !t->as_request()) {
+      // Serial: one task at a time, in submission order. A request submitted
+      // earlier may still be pending (it holds no thread): this closure
+      // waits for it, on the caller's thread, then runs inline.
+      cv_.wait(lk, [this] { return queue_.empty() && local_requests_ == 0; });
+      if (cancelled_locked()) { // say, that request failed an err_group
+        ++stats_.skipped;
+        auto p = panic_;
+        lk.unlock();
+        if (p)
+          std::rethrow_exception(p);
+        return;
+      }
       ++outstanding_;
       start_locked(0);
       lk.unlock();
@@ -94,11 +106,10 @@ void group_core::submit(std::unique_ptr<task> t) {
 void group_core::run_inline(std::unique_ptr<task> t) {
   auto outcome = run_guarded(*t);
   t.reset();
-  update([&](actions& a) {
+  update([&](actions&) {
     end_locked(0);
     --outstanding_;
     count_locked(outcome);
-    pump_locked(a); // a request may have waited for this task
   });
 }
 
@@ -291,8 +302,13 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
     if (rec.load-- == requester_record::capacity && !retired_)
       open_requesters_.push_back(&rec);
     end_locked(lane);
-    if (lane != 0)
+    if (lane == 0) {
+      --local_requests_;
+      if (bound_ == 0)
+        cv_.notify_all(); // a serial closure may wait for this request
+    } else {
       lanes_[lane - 1].router->release(t->as_request()->dest());
+    }
     if (retry) {
       // Not finished: back to the front of its lane, to be routed again.
       auto& q = lane == 0 ? queue_ : lanes_[lane - 1].queue;
@@ -502,10 +518,12 @@ void group_core::pump_locked(actions& a) {
     return;
   }
   pump_lanes_locked(a);
-  // The serial executor runs closures inline; its request tasks (which need
-  // no thread) wait here and go one at a time, in order.
-  auto limit = bound_ == 0 ? std::size_t{1} : bound_;
-  while (!queue_.empty() && local_in_flight_ < limit) {
+  // The serial executor runs closures inline (never queued); its request
+  // tasks, which need no thread, wait here and go one at a time, in order.
+  auto room = [this] {
+    return bound_ == 0 ? local_requests_ == 0 : local_in_flight_ < bound_;
+  };
+  while (!queue_.empty() && room()) {
     auto& front = queue_.front();
     if (front->as_request()) {
       if (open_requesters_.empty()) {
@@ -515,6 +533,7 @@ void group_core::pump_locked(actions& a) {
       auto t = std::move(front);
       queue_.pop_front();
       start_locked(0);
+      ++local_requests_;
       hand_request_locked(std::move(t), a);
       continue;
     }
@@ -569,6 +588,8 @@ void group_core::drop_queue_locked(actions& a) {
   drop(queue_);
   for (auto& l : lanes_)
     drop(l.queue);
+  if (bound_ == 0)
+    cv_.notify_all(); // a serial closure may wait for the queue to empty
 }
 
 void group_core::pump_lanes_locked(actions& a) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <future>
 #include <stdexcept>
+#include <thread>
 
 #include "service_actor.hpp"
 #include "test_support.hpp"
@@ -131,9 +132,20 @@ TEST_CASE_METHOD(test::system_fixture, "serial go_request holds no thread: one r
     serial.go_request(svc, 10s, 5);  // waits behind it; go_request returned
     held.wait_for(1);
     CHECK(serial.stats().running == 1);
+    // A closure waits for the requests before it (on its caller's thread).
+    std::atomic<bool> closure_ran{false};
+    std::thread caller{[&] {
+      serial.go([&](const context&) {
+        closure_ran = true;
+        return 7;
+      });
+    }};
+    CHECK_FALSE(closure_ran); // the held request is still pending
     caf::anon_send_exit(holder, caf::exit_reason::kill); // the held one fails
+    caller.join();
+    CHECK(closure_ran);
     auto r = serial.wait();
-    CHECK(r.values == std::vector<int>{50});
+    CHECK(r.values == std::vector<int>{50, 7});
     CHECK(r.errors.size() == 1);
     CHECK(serial.stats().peak_in_flight == 1);
   }

@@ -1,5 +1,5 @@
 // Randomized stress (spec 6): mixes of ok, error, throw, block, cancel,
-// nesting and abandoning under random bounds. Checks that wait() always
+// nesting, actor requests and abandoning under random bounds. Checks that wait() always
 // returns (a hang fails through ctest's timeout), that no task starts after
 // its group's wait() returned, that the bound is never exceeded, that the
 // counters add up, and that no actor outlives its group.
@@ -11,6 +11,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "service_actor.hpp"
 #include "test_support.hpp"
 
 using namespace parallel;
@@ -24,7 +25,8 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   return fallback;
 }
 
-enum class action { ok, fail, toss, block, nest, cancel_parent };
+// `request` is a go_request to a service answering after 1 ms, not a closure.
+enum class action { ok, fail, toss, block, nest, cancel_parent, request };
 
 struct round_state {
   test::in_flight_meter meter;
@@ -59,6 +61,8 @@ error run_action(caf::actor_system& sys, const context& ctx, action a,
     case action::cancel_parent:
       cancel_parent(make_error("parent cancelled"));
       return {};
+    case action::request:
+      return {}; // never a closure (see drive)
     case action::nest: {
       if (depth > 1)
         return {};
@@ -83,11 +87,15 @@ struct round_result {
 
 template <class Handle, class MakeTask>
 round_result drive(Handle handle, const std::vector<action>& plan,
-                   MakeTask make_task, bool abandon, round_state& st) {
+                   MakeTask make_task, bool abandon, round_state& st,
+                   const caf::actor& service) {
   round_result out;
   for (auto a : plan) {
     try {
-      handle.go(make_task(a));
+      if (a == action::request)
+        handle.go_request(service, 10s, 1);
+      else
+        handle.go(make_task(a));
     } catch (const std::runtime_error&) {
       out.threw = true;
       break;
@@ -115,6 +123,7 @@ TEST_CASE_METHOD(test::system_fixture, "randomized stress: groups always finish,
   std::mt19937_64 rng{seed};
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
   auto& system = sys;
+  auto service = test::spawn_service(sys, 1ms);
   for (std::uint64_t r = 0; r < rounds; ++r) {
     INFO("round " << r);
     // Tasks of an abandoned round may outlive the round: they own its state.
@@ -126,11 +135,12 @@ TEST_CASE_METHOD(test::system_fixture, "randomized stress: groups always finish,
     std::vector<action> plan;
     for (int i = 0, n = pick(40); i < n; ++i) {
       auto x = pick(100);
-      plan.push_back(x < 55   ? action::ok
-                     : x < 70 ? action::fail
-                     : x < 75 ? action::toss
-                     : x < 88 ? action::block
-                     : x < 96 ? action::nest
+      plan.push_back(x < 47   ? action::ok
+                     : x < 62 ? action::fail
+                     : x < 67 ? action::toss
+                     : x < 80 ? action::block
+                     : x < 88 ? action::nest
+                     : x < 96 ? action::request
                               : action::cancel_parent);
     }
     bool abandon = pick(6) == 0;
@@ -152,17 +162,17 @@ TEST_CASE_METHOD(test::system_fixture, "randomized stress: groups always finish,
                           : parallel::limited(system, parent, bound);
       switch (pick(4)) {
         case 0:
-          res = drive(err_group{ex}, plan, error_task, abandon, st);
+          res = drive(err_group{ex}, plan, error_task, abandon, st, service);
           break;
         case 1:
-          res = drive(gather_errs{ex}, plan, error_task, abandon, st);
+          res = drive(gather_errs{ex}, plan, error_task, abandon, st, service);
           break;
         case 2:
-          res = drive(collect<int>{ex}, plan, value_task, abandon, st);
+          res = drive(collect<int>{ex}, plan, value_task, abandon, st, service);
           break;
         default:
           res = drive(feed<int>{ex, [](const context&, int) {}}, plan, value_task,
-                      abandon, st);
+                      abandon, st, service);
       }
     }
     if (res.waited) {
@@ -179,6 +189,8 @@ TEST_CASE_METHOD(test::system_fixture, "randomized stress: groups always finish,
       CHECK(st.meter.peak <= static_cast<int>(bound));
     CHECK(st.late_starts == 0);
   }
+  caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
+  service = nullptr;
   quiesce(); // every actor of every group (also the abandoned ones) is gone
   CHECK(sys.registry().running() == 0);
 }

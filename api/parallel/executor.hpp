@@ -133,9 +133,10 @@ private:
 executor unlimited(caf::actor_system& sys, context ctx = context::background());
 
 /// A group that never runs more than `max_in_flight` tasks at once.
-/// `max_in_flight == 0` is the serial executor: `go` runs the task inline, on
-/// the caller's thread; `go_request` returns at once and its requests go one
-/// at a time, in order (a request needs no thread to wait on).
+/// `max_in_flight == 0` is the serial executor: one task at a time, in
+/// submission order. `go` runs the task inline, on the caller's thread, after
+/// any request submitted before it; `go_request` returns at once and its
+/// requests go one at a time (a request needs no thread to wait on).
 executor limited(caf::actor_system& sys, context ctx, std::size_t max_in_flight);
 
 } // namespace parallel

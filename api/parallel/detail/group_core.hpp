@@ -60,8 +60,9 @@ class group_core {
 public:
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
-  /// `bound == 0` is the serial executor: closures run inline in `submit`,
-  /// request tasks (which need no thread) go one at a time, in order.
+  /// `bound == 0` is the serial executor: closures run inline in `submit`
+  /// (after the requests submitted before them), request tasks (which need
+  /// no thread) go one at a time, in order.
   group_core(caf::actor_system& sys, const context& parent, std::size_t bound);
 
   ~group_core();
@@ -262,6 +263,7 @@ private:
   std::vector<std::shared_ptr<wrapper_base>> wrappers_;
   std::size_t in_flight_ = 0;       // every lane
   std::size_t local_in_flight_ = 0; // lane 0, under `bound_`
+  std::size_t local_requests_ = 0;  // lane 0 requests handed to requesters
   std::size_t outstanding_ = 0;  // queued + in flight
   std::size_t spawning_ = 0;
   bool tick_pending_ = false;
