@@ -79,17 +79,24 @@ void group_core::submit(std::unique_ptr<task> t) {
     } else if (bound_ == 0 && !t->as_request()) {
       // Serial: one task at a time, in submission order. A request submitted
       // earlier may still be pending (it holds no thread): this closure
-      // waits for it, on the caller's thread, then runs inline.
-      cv_.wait(lk, [this] { return queue_.empty() && local_requests_ == 0; });
+      // waits for it, on the caller's thread, then runs inline. It counts
+      // as outstanding while it waits, so a wait() on another thread waits
+      // for it too. (Requests other threads submit meanwhile go first.)
+      ++outstanding_;
+      cv_.wait(lk, [this] {
+        return cancelled_locked() || (queue_.empty() && local_requests_ == 0);
+      });
       if (cancelled_locked()) { // say, that request failed an err_group
+        --outstanding_;
         ++stats_.skipped;
+        check_finished_locked(a); // a wait() may wait for this closure alone
         auto p = panic_;
         lk.unlock();
+        perform(a);
         if (p)
           std::rethrow_exception(p);
         return;
       }
-      ++outstanding_;
       start_locked(0);
       lk.unlock();
       run_inline(std::move(t));

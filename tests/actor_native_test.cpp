@@ -140,10 +140,19 @@ TEST_CASE_METHOD(test::system_fixture, "serial go_request holds no thread: one r
         return 7;
       });
     }};
+    while (serial.stats().submitted < 3) // the closure is waiting in go()
+      std::this_thread::yield();
+    // wait() on this thread must wait for that closure too.
+    std::atomic<bool> ran_before_wait_returned{false};
+    std::thread waiter{[&] {
+      static_cast<void>(serial.wait());
+      ran_before_wait_returned = closure_ran.load();
+    }};
     CHECK_FALSE(closure_ran); // the held request is still pending
     caf::anon_send_exit(holder, caf::exit_reason::kill); // the held one fails
     caller.join();
-    CHECK(closure_ran);
+    waiter.join();
+    CHECK(ran_before_wait_returned);
     auto r = serial.wait();
     CHECK(r.values == std::vector<int>{50, 7});
     CHECK(r.errors.size() == 1);
