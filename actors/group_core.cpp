@@ -414,8 +414,9 @@ void group_core::work(worker_record& rec) {
   int unmeasured = 0; // tasks run since `last_read`
   while (t) {
     // A task handed to this worker while it was idle may have been
-    // cancelled (or abandoned) since: then it never starts.
-    bool skip = ctx_.cancelled();
+    // cancelled (or abandoned) since: then it never starts. The latch, not
+    // cancelled(): no clock read per task (the timer applies deadlines).
+    bool skip = ctx_.state()->latched();
     auto outcome = skip ? std::nullopt : run_guarded(*t);
     bool was_short = true;
     if (++unmeasured == sample || !batch.active) {

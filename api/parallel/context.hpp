@@ -30,7 +30,9 @@ public:
     return context{};
   }
 
-  /// True once cancelled (also once the deadline has passed).
+  /// True once cancelled (also once a deadline of this context or of an
+  /// ancestor has passed). Applying a deadline that just passed cancels at
+  /// once, which runs stop callbacks on the calling thread.
   bool cancelled() const noexcept;
 
   /// Empty until cancelled, then why: the canceller's cause, the parent's

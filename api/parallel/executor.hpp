@@ -136,7 +136,8 @@ executor unlimited(caf::actor_system& sys, context ctx = context::background());
 /// `max_in_flight == 0` is the serial executor: one task at a time, in
 /// submission order. `go` runs the task inline, on the caller's thread, after
 /// any request submitted before it; `go_request` returns at once and its
-/// requests go one at a time (a request needs no thread to wait on).
+/// requests go one at a time (a request needs no thread to wait on). So inside
+/// an actor, a serial `go` after a `go_request` blocks the actor's thread.
 executor limited(caf::actor_system& sys, context ctx, std::size_t max_in_flight);
 
 } // namespace parallel
