@@ -154,9 +154,13 @@ TEST_CASE_METHOD(test::system_fixture, "go on a cancelled group does not run the
 
 TEST_CASE_METHOD(test::system_fixture, "a task handed to an idle worker does not start once the group is cancelled") {
   // go() hands the task to the idle worker and wakes it with a message; the
-  // cancel comes before the worker's thread wakes up, so the task must never
-  // start. (A worker that already began it may see the cancel at the task's
-  // first line: that window is a few instructions, hence the small slack.)
+  // cancel usually comes before the worker's thread wakes up, and then the
+  // task must never start. A worker still awake from its previous task can
+  // check just before the cancel and start the task, which then sees the
+  // cancel at its first line: a few instructions wide, but on a busy machine
+  // a few rounds in a hundred. Without the check nearly every round fails
+  // that way (195 of 200 when this test was written), so a quarter
+  // separates the two with room to spare.
   constexpr int rounds = 200;
   int ran_cancelled = 0;
   int ran = 0;
@@ -176,7 +180,7 @@ TEST_CASE_METHOD(test::system_fixture, "a task handed to an idle worker does not
     CHECK(st.succeeded + st.skipped == 2);
     CHECK(st.skipped == (state == 0 ? 1u : 0u));
   }
-  CHECK(ran_cancelled <= 5);
+  CHECK(ran_cancelled < rounds / 4);
   INFO("tasks that started before the cancel: " << ran);
 }
 
