@@ -65,12 +65,12 @@ std::string message(const error& e) {
     if (e.code() == detail::multi_error_code) {
       std::string out;
       auto& parts = e.context();
+      // Like multi_error::message(): one line per part, empty ones too.
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (!parts.match_element<error>(i))
-          continue;
-        if (!out.empty())
+        if (i > 0)
           out += '\n';
-        out += message(parts.get_as<error>(i));
+        if (parts.match_element<error>(i))
+          out += message(parts.get_as<error>(i));
       }
       return out;
     }

@@ -51,7 +51,9 @@ std::string multi_error::message() const {
 multi_error::operator error() const {
   if (errs_.empty())
     return {};
-  if (errs_.size() == 1)
+  // A lone part stands for itself, unless it is empty: a multi_error that
+  // holds parts is an error, so what it converts to must be one too.
+  if (errs_.size() == 1 && errs_.front())
     return errs_.front();
   caf::message_builder parts;
   for (auto& e : errs_)

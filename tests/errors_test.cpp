@@ -74,6 +74,12 @@ TEST_CASE("multi_error: empty, one, message, unwrap") {
 TEST_CASE("make_multi_error keeps the list as given, combine_errors drops empties") {
   auto kept = make_multi_error({error{}, make_error("a")});
   CHECK(kept.size() == 2);
+  CHECK(message(error{kept}) == kept.message()); // "\na": one line a part
+  // A multi_error holding only an empty error is still an error, and so is
+  // what it converts to.
+  auto only_empty = make_multi_error({error{}});
+  CHECK(only_empty);
+  CHECK(static_cast<bool>(error{only_empty}));
   auto combined = combine_errors({error{}, make_error("a"), error{}});
   REQUIRE(combined.size() == 1);
   CHECK(message(combined.one()) == "a");
