@@ -40,6 +40,19 @@ int passphrase_cb(char* buf, int size, int, void* userdata) {
   return static_cast<int>(pass->size());
 }
 
+using ssl_ctx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
+
+/// An OpenSSL context that takes the key's passphrase from `tls`.
+ssl_ctx make_ssl_ctx(const tls_options& tls) {
+  ssl_ctx ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
+  if (ctx) {
+    SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                           const_cast<std::string*>(&tls.passphrase));
+  }
+  return ctx;
+}
+
 } // namespace
 
 void configure(caf::actor_system_config& cfg, const registry& reg,
@@ -74,13 +87,9 @@ error check_tls(const tls_options& tls) {
   // Load them as CAF's openssl module will, but now: CAF only loads them when
   // the first connection comes, and then throws from its multiplexer thread
   // (the node aborts; a client sees a misleading handshake timeout).
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
-                                                        SSL_CTX_free};
+  auto ctx = make_ssl_ctx(tls);
   if (!ctx)
     return make_error("cannot create an OpenSSL context: " + ssl_reason());
-  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
-                                         const_cast<std::string*>(&tls.passphrase));
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.certificate.c_str()) != 1)
     return make_error("TLS certificate " + tls.certificate
                       + " is not a usable PEM certificate: " + ssl_reason());
@@ -88,12 +97,8 @@ error check_tls(const tls_options& tls) {
       || SSL_CTX_check_private_key(ctx.get()) != 1) {
     ERR_clear_error();
     // Tell a key that does not load from one that loads but does not match.
-    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> alone{SSL_CTX_new(TLS_method()),
-                                                            SSL_CTX_free};
-    SSL_CTX_set_default_passwd_cb(alone.get(), passphrase_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(alone.get(),
-                                           const_cast<std::string*>(&tls.passphrase));
-    if (SSL_CTX_use_PrivateKey_file(alone.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    auto alone = make_ssl_ctx(tls);
+    if (!alone || SSL_CTX_use_PrivateKey_file(alone.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
       return make_error("TLS key " + tls.key + " is not a usable PEM private key"
                         + (tls.passphrase.empty() ? " (or it needs a passphrase)" : "")
                         + ": " + ssl_reason());

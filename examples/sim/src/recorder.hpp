@@ -23,11 +23,11 @@ enum class client_result : std::uint8_t {
 };
 
 struct call_record {
-  double arrive_ms = -1; ///< reached the service (or the throwing task ran); -1: never
+  double arrive_ms = -1; ///< reached the service; -1: never
   double begin_ms = -1;  ///< the service started work on it (after its capacity queue)
   double end_ms = -1;    ///< the service answered
   bool failed = false;   ///< the service answered with an error
-  bool threw = false;    ///< the client task threw instead of calling
+  bool threw = false;    ///< the client code threw on the reply
   client_result client = client_result::none; ///< what the client's task got
   std::uint32_t group = 0; ///< 0: the top group; i + 1: item i's child group
 };
