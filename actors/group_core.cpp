@@ -9,11 +9,14 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "blocking_check.hpp"
 #include "context_state.hpp"
+#include "worker_pool.hpp"
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/notify_batch.hpp"
 #include "parallel/detail/wrapper_state.hpp"
 #include "parallel/misuse_error.hpp"
+#include "requester.hpp"
 
 namespace parallel::detail {
 
@@ -30,7 +33,8 @@ group_core::group_core(caf::actor_system& sys, const context& parent,
                        std::size_t bound)
   : sys_(sys),
     bound_(bound),
-    eager_limit_(bound == unbounded ? default_eager_workers() : bound) {
+    eager_limit_(bound == unbounded ? default_eager_workers() : bound),
+    pool_(worker_pool::of(sys)) {
   auto [ctx, cancel] = with_cancel(parent);
   ctx_ = std::move(ctx);
   cancel_ = std::move(cancel);
@@ -102,7 +106,7 @@ void group_core::submit(std::unique_ptr<task> t) {
       run_inline(std::move(t));
       return;
     } else {
-      queue_.push_back(std::move(t));
+      (t->as_request() ? queue_ : closures_).push_back(std::move(t));
       ++outstanding_;
     }
     pump_locked(a);
@@ -125,6 +129,7 @@ void group_core::close() {
 }
 
 void group_core::wait_tasks() {
+  check_may_block(this);
   close();
   std::unique_lock<std::mutex> lk{mtx_};
   cv_.wait(lk, [this] { return finished_; });
@@ -206,45 +211,81 @@ void group_core::start(caf::actor supervisor) {
   // Cancellation from anywhere (parent, deadline, a task error) reaches the
   // supervisor as a message, so it can drop the queue and stop waiting for
   // replies. Runs at once if the parent is already cancelled.
+  // A finished group has nothing left to stop (the usual case: wait()
+  // cancels it with group_done), so its supervisor is not woken for that.
   on_cancel_.emplace(ctx_.stop_token(), std::function<void()>{[this] {
+                       if (done_.load(std::memory_order_acquire))
+                         return;
                        if (auto sup = this->supervisor())
                          caf::anon_send(sup, cancel_atom::value);
                      }});
 }
 
-void group_core::spawn_failed(std::size_t n, std::exception_ptr e,
-                              bool requester) {
+void group_core::spawn_failed(std::size_t n, error why, bool growing) {
+  std::deque<std::unique_ptr<task>> failed;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (requester)
-      requester_spawning_ = false;
-    else
-      spawning_ -= std::min(n, spawning_);
+    spawning_ -= std::min(n, spawning_);
+    // Closures queued with nobody to run them would wait forever.
+    if (borrowed_.empty() || growing) {
+      failed.swap(closures_);
+      outstanding_ -= failed.size();
+      stats_.failed += failed.size();
+    }
   }
-  record_panic(std::move(e)); // cancels: the queue is dropped, wait() returns
+  for (auto& t : failed) {
+    try {
+      t->fail(why);
+    } catch (...) {
+      record_panic(std::current_exception());
+    }
+    t.reset();
+  }
+  update([](actions&) {}); // the group may be finished now
 }
 
-bool group_core::add_worker(std::unique_ptr<worker_record> rec) {
-  actions a;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
+void group_core::spawn_requester() {
+  // Here, not in the supervisor: request tasks go out without waiting for
+  // it to run. Lazily spawned, the requester first runs for its first
+  // requests, which add_requester hands it.
+  auto rec = std::make_unique<requester_record>();
+  try {
+    rec->self = sys_.spawn<requester, caf::lazy_init>(shared_from_this(), rec.get());
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      requester_spawning_ = false;
+    }
+    record_panic(std::current_exception()); // cancels: wait() returns
+    return;
+  }
+  auto self = rec->self;
+  if (!add_requester(std::move(rec)))
+    caf::anon_send(self, retire_atom::value);
+}
+
+void group_core::add_worker(worker_slot* slot) {
+  update([&](actions& a) {
     if (spawning_ > 0)
       --spawning_;
-    if (retired_)
-      return false;
-    idle_.push_back(rec.get());
-    workers_.push_back(std::move(rec));
+    // Lent even if no longer needed: it finds nothing and goes idle.
+    lend_locked(slot, a);
     pump_locked(a);
-  }
-  perform(a);
-  return true;
+  });
+}
+
+bool group_core::notify_supervisor_when_finished() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  notify_supervisor_ = !finished_;
+  return finished_;
 }
 
 group_core::progress group_core::check_progress() {
   progress result;
   std::lock_guard<std::mutex> guard{mtx_};
-  result.starving = !queue_.empty() && idle_.empty() && local_in_flight_ < bound_
-                    && !cancelled_locked() && !retired_;
+  result.starving = closures_.size() > waking_
+                    && local_in_flight_ + waking_ < bound_
+                    && !cancelled_locked() && !retired_ && !pool_->has_idle();
   if (!result.starving) {
     tick_pending_ = false;
     return result;
@@ -252,18 +293,17 @@ group_core::progress group_core::check_progress() {
   result.stalled = completions_ == last_completions_;
   last_completions_ = completions_;
   if (result.stalled)
-    for (auto& rec : workers_)
-      if (std::find(idle_.begin(), idle_.end(), rec.get()) == idle_.end())
-        result.busy.push_back(rec->tid.load());
+    for (auto* slot : borrowed_)
+      result.busy.push_back(slot->tid.load());
   return result;
 }
 
 std::size_t group_core::reserve_workers(std::size_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto have = workers_.size() + spawning_;
+  auto have = borrowed_.size() + spawning_;
   if (retired_ || have >= bound_)
     return 0;
-  n = std::min({n, bound_ - have, queue_.size()});
+  n = std::min({n, bound_ - have, closures_.size()});
   spawning_ += n;
   return n;
 }
@@ -358,11 +398,7 @@ std::vector<caf::actor> group_core::retire_actors() {
 std::vector<caf::actor> group_core::retire_locked() {
   std::vector<caf::actor> result;
   retired_ = true;
-  idle_.clear();
   open_requesters_.clear();
-  for (auto& rec : workers_)
-    if (rec->self)
-      result.push_back(std::move(rec->self));
   for (auto& rec : requesters_)
     if (rec->self)
       result.push_back(std::move(rec->self));
@@ -392,7 +428,7 @@ void group_core::on_supervisor_exit() {
 
 // -- workers ------------------------------------------------------------------
 
-void group_core::work(worker_record& rec) {
+void group_core::work(worker_slot& slot) {
   // After a short task the worker keeps its results' reducer wake-ups for
   // the end of the streak (see notify_batch), which saves a message per
   // result on trivial tasks.
@@ -406,18 +442,16 @@ void group_core::work(worker_record& rec) {
   auto& batch = notify_batch::local();
   batch.owner = this;
   std::unique_ptr<task> t;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    t = std::move(rec.assigned);
-  }
+  update([&](actions&) {
+    --waking_;
+    t = take_closure_locked();
+    if (!t)
+      let_go_locked(slot);
+  });
   auto last_read = std::chrono::steady_clock::now();
   int unmeasured = 0; // tasks run since `last_read`
   while (t) {
-    // A task handed to this worker while it was idle may have been
-    // cancelled (or abandoned) since: then it never starts. The latch, not
-    // cancelled(): no clock read per task (the timer applies deadlines).
-    bool skip = ctx_.state()->latched();
-    auto outcome = skip ? std::nullopt : run_guarded(*t);
+    auto outcome = run_guarded(*t);
     bool was_short = true;
     if (++unmeasured == sample || !batch.active) {
       auto now = std::chrono::steady_clock::now();
@@ -429,30 +463,14 @@ void group_core::work(worker_record& rec) {
     update([&](actions& a) {
       end_locked(0);
       --outstanding_;
-      if (skip) {
-        ++stats_.skipped;
-      } else {
-        ++completions_;
-        count_locked(outcome);
-      }
+      ++completions_;
+      count_locked(outcome);
       // The hot path: take the next closure straight from the queue, no
       // message and no idle round trip.
-      if (!queue_.empty() && !queue_.front()->as_request()
-          && local_in_flight_ < bound_ && !cancelled_locked()) {
-        t = std::move(queue_.front());
-        queue_.pop_front();
-        start_locked(0);
-      } else if (!retired_) {
-        idle_.push_back(&rec);
-      }
+      t = take_closure_locked();
+      if (!t)
+        let_go_locked(slot);
       pump_locked(a);
-      if (!t && rec.assigned) {
-        // pump_locked handed us a task (we were the idle worker it picked).
-        t = std::move(rec.assigned);
-        auto i = std::find(a.wake.begin(), a.wake.end(), rec.self);
-        if (i != a.wake.end())
-          a.wake.erase(i);
-      }
       // End the streak here, under the lock and before the group can
       // finish: the wrappers we held wake-ups for are alive until then.
       if (t && was_short)
@@ -460,6 +478,33 @@ void group_core::work(worker_record& rec) {
       else
         batch.flush();
     });
+  }
+}
+
+std::unique_ptr<task> group_core::take_closure_locked() {
+  // The latch, not cancelled(): no clock read per task (the timer applies
+  // deadlines). A cancelled group's queue is dropped by pump_locked.
+  if (closures_.empty() || local_in_flight_ >= bound_ || cancelled_locked())
+    return nullptr;
+  auto t = std::move(closures_.front());
+  closures_.pop_front();
+  start_locked(0);
+  return t;
+}
+
+void group_core::lend_locked(worker_slot* slot, actions& a) {
+  slot->group = shared_from_this();
+  borrowed_.push_back(slot);
+  ++waking_;
+  a.wake.push_back(slot->self);
+}
+
+void group_core::let_go_locked(worker_slot& slot) {
+  // The worker hands itself back to the pool once it has left this lock.
+  auto i = std::find(borrowed_.begin(), borrowed_.end(), &slot);
+  if (i != borrowed_.end()) {
+    *i = borrowed_.back();
+    borrowed_.pop_back();
   }
 }
 
@@ -486,6 +531,7 @@ void group_core::fail_unrouted(
 }
 
 std::optional<task_outcome> group_core::run_guarded(task& t) {
+  running_task_scope running{this};
   try {
     return t.run(ctx_);
   } catch (...) {
@@ -532,33 +578,34 @@ void group_core::pump_locked(actions& a) {
     return bound_ == 0 ? local_requests_ == 0 : local_in_flight_ < bound_;
   };
   while (!queue_.empty() && room()) {
-    auto& front = queue_.front();
-    if (front->as_request()) {
-      if (open_requesters_.empty()) {
-        request_requester_locked(a);
-        break;
-      }
-      auto t = std::move(front);
-      queue_.pop_front();
-      start_locked(0);
-      ++local_requests_;
-      hand_request_locked(std::move(t), a);
-      continue;
-    }
-    if (idle_.empty())
+    if (open_requesters_.empty()) {
+      request_requester_locked(a);
       break;
-    auto* rec = idle_.back();
-    idle_.pop_back();
-    rec->assigned = std::move(front);
+    }
+    auto t = std::move(queue_.front());
     queue_.pop_front();
     start_locked(0);
-    a.wake.push_back(rec->self);
+    ++local_requests_;
+    hand_request_locked(std::move(t), a);
   }
-  if (queue_.empty() || local_in_flight_ >= bound_ || !idle_.empty() || retired_)
+  // Closures wait for a thread: borrow idle workers from the pool, one per
+  // queued closure that no woken worker will take, within the bound. Each
+  // takes its closure from the queue itself once it runs.
+  auto wanted = [this] {
+    return closures_.size() > waking_ && local_in_flight_ + waking_ < bound_
+           && !retired_;
+  };
+  while (wanted()) {
+    auto* slot = pool_->borrow();
+    if (!slot)
+      break;
+    lend_locked(slot, a);
+  }
+  if (!wanted())
     return;
-  // A task waits for a worker and none is idle.
-  auto have = workers_.size() + spawning_;
-  if (have < eager_limit_ && spawning_ < queue_.size()) {
+  // A closure waits and no worker is idle anywhere in the system.
+  auto have = borrowed_.size() + spawning_;
+  if (have < eager_limit_ && spawning_ < closures_.size() - waking_) {
     ++spawning_;
     ++a.spawn;
   } else if (have < bound_ && !tick_pending_) {
@@ -594,6 +641,7 @@ void group_core::drop_queue_locked(actions& a) {
     q.clear();
   };
   drop(queue_);
+  drop(closures_);
   for (auto& l : lanes_)
     drop(l.queue);
   if (bound_ == 0)
@@ -645,27 +693,39 @@ void group_core::check_finished_locked(actions& a) {
   if (finished_ || outstanding_ != 0 || !(closed_ || abandoned_))
     return;
   finished_ = true;
+  done_.store(true, std::memory_order_release);
   cv_.notify_all();
   a.finished.reserve(wrappers_.size() + 1);
-  for (auto& w : wrappers_)
+  for (auto& w : wrappers_) {
     if (auto r = w->reducer())
       a.finished.push_back(std::move(r));
-  a.finished.push_back(nullptr); // placeholder for the supervisor
+    else
+      a.release.push_back(w); // no reducer ever ran a receiver: drop it here
+  }
+  // The supervisor (spawned lazily) runs only if it has something to do:
+  // answer an await, retire requesters, or quit after the last handle died.
+  if (notify_supervisor_ || !requesters_.empty() || abandoned_)
+    a.finished.push_back(nullptr); // placeholder for the supervisor
 }
 
 void group_core::perform(actions& a) {
   if (a.wake.empty() && a.wake_requesters.empty() && a.dropped.empty()
-      && a.failed.empty() && a.finished.empty() && a.spawn == 0 && !a.tick
-      && !a.spawn_requester)
+      && a.failed.empty() && a.finished.empty() && a.release.empty()
+      && a.spawn == 0 && !a.tick && !a.spawn_requester)
     return; // the common case: nothing to tell anyone
   a.dropped.clear();
+  for (auto& w : a.release)
+    w->release_callbacks();
+  a.release.clear();
   if (!a.failed.empty())
     fail_unrouted(std::move(a.failed));
   for (auto& w : a.wake)
     caf::anon_send(w, wake_atom::value);
   for (auto& r : a.wake_requesters)
     caf::anon_send(r, requests_atom::value);
-  if (a.spawn == 0 && !a.tick && !a.spawn_requester && a.finished.empty())
+  if (a.spawn_requester)
+    spawn_requester();
+  if (a.spawn == 0 && !a.tick && a.finished.empty())
     return;
   auto sup = supervisor();
   if (!sup)
@@ -674,8 +734,6 @@ void group_core::perform(actions& a) {
     caf::anon_send(sup, spawn_atom::value, a.spawn);
   if (a.tick)
     caf::anon_send(sup, tick_atom::value);
-  if (a.spawn_requester)
-    caf::anon_send(sup, requester_atom::value);
   for (auto& x : a.finished)
     caf::anon_send(x ? x : sup, finished_atom::value);
 }

@@ -44,7 +44,8 @@ void reducer::on_exit() {
 
 caf::actor spawn_reducer(std::shared_ptr<wrapper_base> w) {
   auto& sys = w->core().system();
-  return sys.spawn<reducer>(std::move(w));
+  // Lazily: it first runs when the first result (or an await) arrives.
+  return sys.spawn<reducer, caf::lazy_init>(std::move(w));
 }
 
 } // namespace parallel::detail

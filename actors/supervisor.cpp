@@ -8,7 +8,7 @@
 #include "parallel/detail/atoms.hpp"
 #include "requester.hpp"
 #include "thread_state.hpp"
-#include "worker.hpp"
+#include "worker_pool.hpp"
 
 namespace parallel::detail {
 
@@ -29,6 +29,14 @@ constexpr auto flush_delay = std::chrono::milliseconds(1);
 // True if every thread in `tids` is blocked. Where /proc cannot tell (or a
 // worker has not reported its thread yet), assume blocked: growing the pool
 // is what guarantees progress for tasks that wait on each other.
+// The error of a task that needed a thread the system could not start.
+error no_thread(const char* why) {
+  return make_error(std::string{"parallel: no thread could be started to run "
+                                "this task ("}
+                    + why + "); raise the process's thread limit or lower "
+                            "the group's bound");
+}
+
 bool all_blocked(const std::vector<int>& tids) {
   for (auto tid : tids)
     if (tid != 0 && thread_blocked(tid) == std::optional<bool>{false})
@@ -39,18 +47,15 @@ bool all_blocked(const std::vector<int>& tids) {
 } // namespace
 
 supervisor::supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
-                       caf::actor sentinel)
+                       caf::actor_addr sentinel)
   : caf::event_based_actor(cfg),
     core_(std::move(core)),
-    sentinel_(std::move(sentinel)) {
+    sentinel_addr_(std::move(sentinel)) {
 }
 
 caf::behavior supervisor::make_behavior() {
-  // Monitor the sentinel, then forget our strong reference to it: only the
-  // handles keep it alive, so its death means the last handle is gone.
-  sentinel_addr_ = sentinel_.address();
-  monitor(sentinel_);
-  sentinel_ = nullptr;
+  // Only the handles keep the sentinel alive, so its death means the last
+  // handle is gone.
   set_down_handler([this](caf::down_msg& dm) {
     if (dm.source == sentinel_addr_) {
       handle_gone_ = true;
@@ -59,7 +64,7 @@ caf::behavior supervisor::make_behavior() {
     }
   });
   return {
-    [this](spawn_atom, std::size_t n) { spawn_workers(n); },
+    [this](spawn_atom, std::size_t n) { spawn_workers(n, false); },
     [this](tick_atom) {
       if (!checking_) {
         checking_ = true;
@@ -79,12 +84,12 @@ caf::behavior supervisor::make_behavior() {
       stalled_checks_ = p.stalled ? stalled_checks_ + 1 : 0;
       if (p.stalled && (all_blocked(p.busy) || stalled_checks_ >= stall_limit)) {
         stalled_checks_ = 0;
-        spawn_workers(core_->reserve_workers(std::max<std::size_t>(1, p.busy.size())));
+        spawn_workers(core_->reserve_workers(std::max<std::size_t>(1, p.busy.size())),
+                      true);
       }
       checking_ = true;
       delayed_send(this, progress_interval, check_atom::value);
     },
-    [this](requester_atom) { spawn_requester(); },
     [this](flush_atom) {
       delayed_send(this, flush_delay, flushnow_atom::value);
     },
@@ -98,48 +103,34 @@ caf::behavior supervisor::make_behavior() {
     [this](finished_atom) { on_finished(); },
     [this](await_atom) {
       awaiting_.push_back(make_response_promise());
-      if (core_->finished())
+      if (core_->notify_supervisor_when_finished())
         on_finished();
     },
   };
 }
 
-void supervisor::spawn_workers(std::size_t n) {
+void supervisor::spawn_workers(std::size_t n, bool growing) {
   for (std::size_t i = 0; i < n; ++i) {
-    auto rec = std::make_unique<worker_record>();
-    auto* ptr = rec.get();
+    worker_slot* slot = nullptr;
     try {
-      rec->self = system().spawn<worker, caf::detached>(core_, ptr);
+      slot = core_->pool().spawn();
+    } catch (const std::exception& e) {
+      // No thread for a worker (the process's thread limit): the tasks that
+      // needed it fail; the group and the system stay usable.
+      core_->spawn_failed(n - i, no_thread(e.what()), growing);
+      return;
     } catch (...) {
-      // No thread for a worker (resource limits): fail the group loudly
-      // rather than let this actor die and leave waiters hanging.
-      core_->spawn_failed(n - i, std::current_exception(), false);
+      core_->spawn_failed(n - i, no_thread("unknown error"), growing);
       return;
     }
-    auto self = rec->self;
-    if (!core_->add_worker(std::move(rec)))
-      send(self, retire_atom::value);
+    core_->add_worker(slot);
   }
-}
-
-void supervisor::spawn_requester() {
-  auto rec = std::make_unique<requester_record>();
-  auto* ptr = rec.get();
-  try {
-    rec->self = system().spawn<detail::requester>(core_, ptr);
-  } catch (...) {
-    core_->spawn_failed(1, std::current_exception(), true);
-    return;
-  }
-  auto self = rec->self;
-  if (!core_->add_requester(std::move(rec)))
-    send(self, retire_atom::value);
 }
 
 void supervisor::on_finished() {
   if (!core_->finished())
     return;
-  for (auto& w : core_->retire_actors())
+  for (auto& w : core_->retire_actors()) // requesters
     send(w, retire_atom::value);
   for (auto& rp : awaiting_)
     rp.deliver(done_atom::value);

@@ -14,29 +14,31 @@
 
 namespace parallel::detail {
 
-/// One per group. Spawns worker actors when the group asks for them (never
-/// more than the bound) and requester actors for request tasks, grows an
-/// unlimited pool when the busy workers stop making progress, drops queued
+/// One per group, spawned lazily: it first runs when it has something to do.
+/// Starts worker actors for the system's pool when the group needs more
+/// than are idle (never more than the bound) and requester actors for
+/// request tasks, grows an unlimited group when its busy workers stop making
+/// progress, drops queued
 /// tasks and stops requesters on cancellation, retires its actors when the
 /// group is finished, and cleans up when the sentinel's down message says the
 /// last handle is gone.
 class supervisor : public caf::event_based_actor {
 public:
+  /// `sentinel` is monitored by whoever spawns this supervisor (see
+  /// make_group), so it needs no turn on the scheduler to start watching.
   supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
-             caf::actor sentinel);
+             caf::actor_addr sentinel);
 
   caf::behavior make_behavior() override;
 
   void on_exit() override;
 
 private:
-  void spawn_workers(std::size_t n);
-  void spawn_requester();
+  void spawn_workers(std::size_t n, bool growing);
   void on_finished();
   void maybe_quit();
 
   std::shared_ptr<group_core> core_;
-  caf::actor sentinel_;  // dropped right after monitoring it
   caf::actor_addr sentinel_addr_;
   bool handle_gone_ = false;
   bool checking_ = false;

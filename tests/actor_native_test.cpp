@@ -16,18 +16,6 @@ namespace {
 
 using ping_atom = caf::atom_constant<caf::atom("tping")>;
 
-// Threads of this process right now.
-int thread_count() {
-  std::ifstream in{"/proc/self/status"};
-  std::string key;
-  while (in >> key)
-    if (key == "Threads:") {
-      int n = 0;
-      in >> n;
-      return n;
-    }
-  return -1;
-}
 
 } // namespace
 
@@ -187,7 +175,7 @@ TEST_CASE("serial go_request from actors never blocks the scheduler") {
 
 TEST_CASE_METHOD(test::system_fixture, "100,000 concurrent go_requests need no thread per request") {
   auto svc = test::spawn_service(sys, 10ms);
-  auto threads_before = thread_count();
+  auto threads_before = test::thread_count();
   {
     collect<int> g{parallel::unlimited(sys)};
     for (int i = 0; i < 100000; ++i)
@@ -197,7 +185,7 @@ TEST_CASE_METHOD(test::system_fixture, "100,000 concurrent go_requests need no t
     CHECK(r->size() == 100000);
     CHECK((*r)[99999] == 999990);
     CHECK(g.stats().succeeded == 100000);
-    CHECK(thread_count() - threads_before < 8); // no worker per request
+    CHECK(test::thread_count() - threads_before < 8); // no worker per request
   }
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
 }

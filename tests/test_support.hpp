@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -103,6 +104,24 @@ struct in_flight_meter {
     --now;
   }
 };
+
+/// A field of /proc/self/status ("Threads:", "VmRSS:"), or -1.
+inline long proc_status(const std::string& field) {
+  std::ifstream in{"/proc/self/status"};
+  std::string key;
+  while (in >> key)
+    if (key == field) {
+      long n = 0;
+      in >> n;
+      return n;
+    }
+  return -1;
+}
+
+/// Threads of this process right now.
+inline long thread_count() {
+  return proc_status("Threads:");
+}
 
 /// The executor kinds most behaviours are checked against.
 enum class kind { unlimited, limited, serial };

@@ -11,7 +11,8 @@ using await_atom = caf::atom_constant<caf::atom("pawait")>;
 using done_atom = caf::atom_constant<caf::atom("pdone")>;
 /// group -> worker: take your assigned task.
 using wake_atom = caf::atom_constant<caf::atom("pwake")>;
-/// supervisor -> worker: the group is finished, quit.
+/// supervisor -> requester: the group is finished, quit. Pool -> worker:
+/// idle too long, quit.
 using retire_atom = caf::atom_constant<caf::atom("pretire")>;
 /// group -> supervisor: spawn N more workers.
 using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
@@ -19,8 +20,6 @@ using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
 using tick_atom = caf::atom_constant<caf::atom("ptick")>;
 /// supervisor -> itself: check whether the busy workers made progress.
 using check_atom = caf::atom_constant<caf::atom("pcheck")>;
-/// group -> supervisor: spawn a requester.
-using requester_atom = caf::atom_constant<caf::atom("preqr")>;
 /// group -> requester: request tasks wait in your inbox.
 using requests_atom = caf::atom_constant<caf::atom("preqs")>;
 /// context -> supervisor -> requesters: the group's context was cancelled.

@@ -27,13 +27,8 @@ namespace parallel::detail {
 
 class wrapper_base;
 
-/// A worker actor's slot in its group: the group hands it a task here and
-/// wakes it with one message. Owned by the group core.
-struct worker_record {
-  caf::actor self;                 // strong until the worker is retired
-  std::unique_ptr<task> assigned;  // set under the group's lock
-  std::atomic<int> tid{0};         // the worker's thread, once it runs
-};
+struct worker_slot;
+class worker_pool;
 
 /// A requester actor's slot: request tasks handed to it wait in `inbox`
 /// (one wake message per burst). `load` counts its tasks not yet finished.
@@ -53,10 +48,13 @@ struct requester_record {
 ///
 /// The queue belongs to the group: `go` appends under the lock and a worker
 /// that finishes a task takes the next one under the same lock, so a busy
-/// group moves tasks with no message at all. Messages are sent only to wake an
-/// idle worker or requester, to ask the supervisor for one, and to announce
-/// that the group is finished.
-class group_core {
+/// group moves tasks with no message at all. Worker threads belong to the
+/// actor system's pool (worker_pool): the group borrows idle ones, never
+/// more than its bound, and each hands itself back once the group has no
+/// task for it. Messages are sent only to wake a borrowed worker or a
+/// requester, to ask the supervisor for more, and to announce that the group
+/// is finished.
+class group_core : public std::enable_shared_from_this<group_core> {
 public:
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
@@ -144,13 +142,26 @@ public:
   /// Called once by the spawner, right after the supervisor exists.
   void start(caf::actor supervisor);
 
-  /// Spawning `n` actors failed (no thread could be created, say): the
-  /// group panics with `e`, so `wait()` rethrows it instead of hanging.
-  void spawn_failed(std::size_t n, std::exception_ptr e, bool requester);
+  /// The system's worker pool, which lends this group its threads.
+  worker_pool& pool() const noexcept {
+    return *pool_;
+  }
 
-  /// A newly spawned worker joins the idle set and gets work at once.
-  /// Returns false if the group no longer needs it (retire it right away).
-  bool add_worker(std::unique_ptr<worker_record> rec);
+  /// Starting `n` workers failed: no thread could be created (the process's
+  /// thread limit, say). If the group has no worker left to run its queued
+  /// closures, or `growing` (its busy workers are stuck, maybe waiting on
+  /// those closures), the queued closures fail with `why`: the group and the
+  /// system stay usable, and later tasks try again.
+  void spawn_failed(std::size_t n, error why, bool growing);
+
+
+  /// A newly spawned worker is lent to this group at once (it hands itself
+  /// back to the pool if the group no longer needs it).
+  void add_worker(worker_slot* slot);
+
+  /// The supervisor must hear `finished_atom` (it has an await to answer):
+  /// returns true if the group is finished already.
+  bool notify_supervisor_when_finished();
 
   /// What the supervisor needs to decide whether an unlimited group's busy
   /// workers are stuck (see `check_progress`).
@@ -201,8 +212,10 @@ public:
 
   // -- used by workers -------------------------------------------------------
 
-  /// Runs the worker's assigned task and then every task it can take.
-  void work(worker_record& rec);
+  /// Runs closures of this group on the borrowed worker `slot` until none is
+  /// left for it; then the group lets go of it (the caller hands it back to
+  /// the pool).
+  void work(worker_slot& slot);
 
 private:
   // Side effects decided under the lock and performed after releasing it.
@@ -213,6 +226,7 @@ private:
     std::vector<caf::actor> wake_requesters;
     bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
+    std::vector<std::shared_ptr<wrapper_base>> release; // reducer-less
     std::vector<std::unique_ptr<task>> dropped;
     std::vector<std::pair<std::unique_ptr<task>, error>> failed; // unroutable
     caf::actor supervisor;
@@ -238,6 +252,10 @@ private:
   void end_locked(std::size_t lane);
   void count_locked(std::optional<task_outcome> outcome);
   void perform(actions& a);
+  void spawn_requester();
+  void lend_locked(worker_slot* slot, actions& a);
+  std::unique_ptr<task> take_closure_locked();
+  void let_go_locked(worker_slot& slot);
   std::optional<task_outcome> run_guarded(task& t);
   void run_inline(std::unique_ptr<task> t);
 
@@ -249,7 +267,9 @@ private:
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<task>> queue_; // lane 0
+  std::shared_ptr<worker_pool> pool_;
+  std::deque<std::unique_ptr<task>> closures_; // lane 0 closures
+  std::deque<std::unique_ptr<task>> queue_;    // lane 0 requests
   struct lane {
     std::deque<std::unique_ptr<task>> queue;
     std::shared_ptr<lane_router> router;
@@ -258,8 +278,8 @@ private:
   std::vector<std::unique_ptr<requester_record>> requesters_;
   std::vector<requester_record*> open_requesters_; // load < capacity
   bool requester_spawning_ = false;
-  std::vector<std::unique_ptr<worker_record>> workers_;
-  std::vector<worker_record*> idle_;
+  std::vector<worker_slot*> borrowed_; // lent by the pool, busy or waking
+  std::size_t waking_ = 0;            // borrowed, woken, not yet taking
   std::vector<std::shared_ptr<wrapper_base>> wrappers_;
   std::size_t in_flight_ = 0;       // every lane
   std::size_t local_in_flight_ = 0; // lane 0, under `bound_`
@@ -273,6 +293,8 @@ private:
   bool abandoned_ = false;
   bool finished_ = false;
   bool retired_ = false;
+  bool notify_supervisor_ = false; // an await waits for finished_atom
+  std::atomic<bool> done_{false};  // finished_, readable without the lock
   std::exception_ptr panic_;
   group_stats stats_;
 

@@ -85,6 +85,10 @@ public:
     return invoke_task(f_, ctx, *sink_, index_);
   }
 
+  task_outcome fail(error err) override {
+    return sink_->fail(index_, std::move(err));
+  }
+
 private:
   F f_;
   Sink* sink_; // the group keeps the wrapper alive while tasks exist

@@ -29,6 +29,13 @@ public:
   /// hands its result to the wrapper's reducer. May throw: that is a panic.
   virtual task_outcome run(const context& ctx) = 0;
 
+  /// The task will never run (no thread could be started for it): reports
+  /// `err` as its error, to its wrapper like any task error. May throw.
+  virtual task_outcome fail(error err) {
+    (void) err;
+    return task_outcome::failed;
+  }
+
   /// Non-null for tasks that are an actor request (`go_request`).
   virtual class request_task* as_request() noexcept {
     return nullptr;
@@ -70,6 +77,10 @@ public:
 
   /// The request failed: error reply, timeout, or the destination died.
   virtual task_outcome on_error(error err) = 0;
+
+  task_outcome fail(error err) final {
+    return on_error(std::move(err));
+  }
 
   request_task* as_request() noexcept final {
     return this;

@@ -67,7 +67,7 @@ public:
   void await(Self* self, Handler on_done) {
     ex_.core().close();
     wrapper_handle keep = *this;
-    self->request(state_->reducer(), caf::infinite, await_atom::value)
+    self->request(state_->reducer_or_spawn(), caf::infinite, await_atom::value)
       .then(
         [keep, on_done](done_atom) mutable { on_done(keep.finish()); },
         [](caf::error&) {
@@ -97,14 +97,13 @@ public:
   }
 
 protected:
-  /// Creates the wrapper's state from `args` (after the group core) and
-  /// its reducer actor.
+  /// Creates the wrapper's state from `args` (after the group core); its
+  /// reducer actor is spawned when first needed.
   template <class... Args>
   explicit wrapper_handle(executor ex, Args&&... args)
     : ex_(std::move(ex)),
       state_(std::make_shared<State>(ex_.handle()->core_ptr(),
                                      std::forward<Args>(args)...)) {
-    state_->set_reducer(spawn_reducer(state_));
     ex_.core().add_wrapper(state_);
   }
 

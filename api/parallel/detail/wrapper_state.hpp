@@ -14,6 +14,7 @@
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/group_core.hpp"
 #include "parallel/detail/notify_batch.hpp"
+#include "parallel/detail/spawn.hpp"
 #include "parallel/detail/task.hpp"
 
 namespace parallel::detail {
@@ -24,7 +25,7 @@ namespace parallel::detail {
 /// append results to the inbox; the reducer actor gets one `drain_atom` per
 /// burst, not per result, and consumes them in order. Consuming happens only
 /// inside the reducer actor, so it never runs concurrently with itself.
-class wrapper_base {
+class wrapper_base : public std::enable_shared_from_this<wrapper_base> {
 public:
   explicit wrapper_base(std::shared_ptr<group_core> core)
     : core_(std::move(core)) {
@@ -41,11 +42,15 @@ public:
     return next_index_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void set_reducer(caf::actor r) {
+  /// The reducer actor, spawned on first use: a wrapper whose tasks never
+  /// send it anything (an err_group whose tasks all succeed) never needs
+  /// one. Null once released (the group's supervisor has exited).
+  caf::actor reducer_or_spawn() {
     std::lock_guard<std::mutex> guard{mtx_};
-    reducer_ = std::move(r);
+    return reducer_locked();
   }
 
+  /// The reducer if it was spawned, else null.
   caf::actor reducer() const {
     std::lock_guard<std::mutex> guard{mtx_};
     return reducer_;
@@ -54,6 +59,7 @@ public:
   /// Drops the strong reference to the reducer (breaks the cycle at exit).
   caf::actor release_reducer() {
     std::lock_guard<std::mutex> guard{mtx_};
+    released_ = true;
     return std::move(reducer_);
   }
 
@@ -74,7 +80,7 @@ public:
       deferred_ = false;
       if (sent_ > processed_ && !drain_scheduled_) {
         drain_scheduled_ = true;
-        notify = reducer_;
+        notify = reducer_locked();
       }
     }
     if (notify)
@@ -89,6 +95,12 @@ public:
   }
 
 protected:
+  caf::actor reducer_locked() {
+    if (!reducer_ && !released_)
+      reducer_ = spawn_reducer(shared_from_this());
+    return reducer_;
+  }
+
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   caf::actor reducer_;
@@ -96,6 +108,7 @@ protected:
   std::size_t processed_ = 0;
   bool drain_scheduled_ = false;
   bool deferred_ = false; // registered in a worker's notify_batch
+  bool released_ = false;
   std::shared_ptr<group_core> core_;
   std::atomic<std::size_t> next_index_{0};
 };
@@ -123,7 +136,7 @@ public:
           deferred_ = true;
         } else {
           drain_scheduled_ = true;
-          notify = reducer_;
+          notify = reducer_locked();
         }
       }
     }
