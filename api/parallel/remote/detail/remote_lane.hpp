@@ -45,7 +45,7 @@ struct node_split {
   std::size_t failed = 0;      ///< tasks it answered with an error or a panic
   std::size_t lost = 0;        ///< tasks in flight there when it went down
   std::size_t in_flight = 0;   ///< requests in flight there now
-  std::size_t peak_in_flight = 0; ///< the most in flight there at once
+  std::size_t peak_in_flight = 0;
 };
 
 namespace detail {
