@@ -39,11 +39,14 @@ const error& multi_error::one() const {
 }
 
 std::string multi_error::message() const {
+  // Go's Error() skips empty parts: {foo, {}, bar} reads "foo\nbar".
   std::string out;
-  for (size_t i = 0; i < errs_.size(); ++i) {
-    if (i > 0)
+  for (auto& e : errs_) {
+    if (!e)
+      continue;
+    if (!out.empty())
       out += '\n';
-    out += parallel::message(errs_[i]);
+    out += parallel::message(e);
   }
   return out;
 }
@@ -51,14 +54,22 @@ std::string multi_error::message() const {
 multi_error::operator error() const {
   if (errs_.empty())
     return {};
-  // A lone part stands for itself, unless it is empty: a multi_error that
-  // holds parts is an error, so what it converts to must be one too.
-  if (errs_.size() == 1 && errs_.front())
-    return errs_.front();
-  caf::message_builder parts;
+  // Only the non-empty parts travel, so the error's message() (and what
+  // combine_errors flattens it back into) matches message() above.
+  std::vector<const error*> parts;
+  parts.reserve(errs_.size());
   for (auto& e : errs_)
-    parts.append(e);
-  return error{detail::multi_error_code, error_category, parts.to_message()};
+    if (e)
+      parts.push_back(&e);
+  // A lone part stands for itself.
+  if (parts.size() == 1)
+    return *parts.front();
+  // A multi_error that holds parts is an error even when every part is
+  // empty, so what it converts to must be one too (with no parts inside).
+  caf::message_builder builder;
+  for (auto* e : parts)
+    builder.append(*e);
+  return error{detail::multi_error_code, error_category, builder.to_message()};
 }
 
 multi_error make_multi_error(std::vector<error> errs) {

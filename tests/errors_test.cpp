@@ -74,16 +74,45 @@ TEST_CASE("multi_error: empty, one, message, unwrap") {
 TEST_CASE("make_multi_error keeps the list as given, combine_errors drops empties") {
   auto kept = make_multi_error({error{}, make_error("a")});
   CHECK(kept.size() == 2);
-  CHECK(message(error{kept}) == kept.message()); // "\na": one line a part
   // A multi_error holding only an empty error is still an error, and so is
   // what it converts to.
   auto only_empty = make_multi_error({error{}});
   CHECK(only_empty);
   CHECK(static_cast<bool>(error{only_empty}));
+  CHECK(only_empty.message() == "");
+  CHECK(message(error{only_empty}) == "");
+  CHECK(combine_errors({error{only_empty}}).size() == 0);
   auto combined = combine_errors({error{}, make_error("a"), error{}});
   REQUIRE(combined.size() == 1);
   CHECK(message(combined.one()) == "a");
   CHECK_FALSE(combine_errors({error{}, error{}}));
+}
+
+TEST_CASE("multi_error's text skips empty parts, like Go's MultiError.Error()") {
+  auto foo = make_error("foo");
+  auto bar = make_error("bar");
+  auto baz = make_error("baz");
+  auto m = make_multi_error({foo, bar, {}, baz});
+  CHECK(m.size() == 4); // the list stays as given
+  CHECK(m.message() == "foo\nbar\nbaz");
+  CHECK(message(m) == "foo\nbar\nbaz");
+  CHECK(to_string(m) == "foo\nbar\nbaz");
+  // The error it converts to reads the same and flattens to the non-empty parts.
+  error as_error = m;
+  CHECK(message(as_error) == "foo\nbar\nbaz");
+  auto parts = combine_errors({as_error});
+  REQUIRE(parts.size() == 3);
+  CHECK(message(parts.errors()[0]) == "foo");
+  CHECK(message(parts.errors()[1]) == "bar");
+  CHECK(message(parts.errors()[2]) == "baz");
+  // Empty parts first or last leave no blank line either.
+  CHECK(make_multi_error({{}, foo, {}}).message() == "foo");
+  CHECK(make_multi_error({{}, foo, bar, {}}).message() == "foo\nbar");
+  // A lone non-empty part among empty ones converts to that part itself
+  // (errors compare by code only, so compare the text too).
+  error lone = make_multi_error({{}, foo});
+  CHECK(lone == foo);
+  CHECK(message(lone) == "foo");
 }
 
 TEST_CASE("combine_errors flattens an error that came from a multi_error") {

@@ -47,6 +47,7 @@ class collect : public detail::wrapper_handle<detail::collect_state<T>> {
   using base = detail::wrapper_handle<detail::collect_state<T>>;
 
 public:
+  /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).
   explicit collect(executor ex)
     : base(std::move(ex)) {
   }

@@ -13,8 +13,8 @@ namespace parallel {
 /// succeeded, in submission order, and every error.
 template <class T>
 struct collected {
-  std::vector<T> values;
-  multi_error errors;
+  std::vector<T> values; ///< the successful tasks' values, in submission order
+  multi_error errors;    ///< every error, flattened
 };
 
 namespace detail {
@@ -54,6 +54,7 @@ class collect_with_errs
   using base = detail::wrapper_handle<detail::collect_with_errs_state<T>>;
 
 public:
+  /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).
   explicit collect_with_errs(executor ex)
     : base(std::move(ex)) {
   }

@@ -35,6 +35,7 @@ private:
 /// `await` deliver an `error`.
 class err_group : public detail::wrapper_handle<detail::err_group_state> {
 public:
+  /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).
   explicit err_group(executor ex)
     : wrapper_handle(std::move(ex)) {
   }

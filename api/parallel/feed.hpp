@@ -58,6 +58,7 @@ class feed : public detail::wrapper_handle<detail::feed_state<T>> {
   using base = detail::wrapper_handle<detail::feed_state<T>>;
 
 public:
+  /// A wrapper over the group of `ex` whose values go to `receiver`.
   template <class Receiver>
   feed(executor ex, Receiver receiver)
     : base(std::move(ex), detail::make_receiver<T>(std::move(receiver))) {

@@ -54,6 +54,7 @@ class feed_with_errs : public detail::wrapper_handle<detail::feed_with_errs_stat
   using base = detail::wrapper_handle<detail::feed_with_errs_state<T>>;
 
 public:
+  /// A wrapper over the group of `ex` whose values go to `receiver`.
   template <class Receiver>
   feed_with_errs(executor ex, Receiver receiver)
     : base(std::move(ex), detail::make_receiver<T>(std::move(receiver))) {

@@ -35,6 +35,7 @@ private:
 /// `await` deliver a `multi_error`.
 class gather_errs : public detail::wrapper_handle<detail::gather_errs_state> {
 public:
+  /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).
   explicit gather_errs(executor ex)
     : wrapper_handle(std::move(ex)) {
   }

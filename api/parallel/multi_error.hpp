@@ -36,12 +36,13 @@ public:
   /// Go's `One()`: the first error. Throws `std::logic_error` when empty.
   const error& one() const;
 
-  /// Go's `Error()`: `message()` of each error, joined by '\n'.
+  /// Go's `Error()`: `message()` of each non-empty error, joined by '\n'.
   std::string message() const;
 
-  /// One `error` carrying every part (a single part is returned as itself);
-  /// empty if there is none. `combine_errors` flattens it back into its parts,
-  /// also after it crossed a node boundary.
+  /// One `error` carrying every non-empty part (a single one is returned as
+  /// itself), with the same text as `message()`; empty if the list is empty.
+  /// `combine_errors` flattens it back into its parts, also after it crossed
+  /// a node boundary.
   operator error() const;
 
 private:
@@ -58,7 +59,7 @@ multi_error combine_errors(std::vector<error> errs);
 /// `a`'s parts then `b`'s, flattened: the result never nests.
 multi_error combine_errors(const multi_error& a, const multi_error& b);
 
-/// `message()` of every part, joined by '\n'.
+/// `message()` of every non-empty part, joined by '\n'.
 std::string message(const multi_error& e);
 
 /// Same as `message(e)`, for generic printing code.

@@ -18,9 +18,10 @@ namespace parallel::remote {
 
 /// "host:port" split up; IPv6 hosts in brackets: "[::1]:4242".
 struct node_address {
-  std::string host;
-  uint16_t port = 0;
+  std::string host;  ///< a name or an address, without brackets
+  uint16_t port = 0; ///< the node's port
 
+  /// Back to "host:port" ("[host]:port" for IPv6).
   std::string to_string() const;
 };
 

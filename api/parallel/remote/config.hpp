@@ -20,6 +20,7 @@ struct tls_options {
   std::string ca_file;     ///< PEM certificate(s) of the CA that signs peers
   std::string passphrase;  ///< for an encrypted `key`, if any
 
+  /// True when any file is set (then all three must be).
   bool enabled() const noexcept {
     return !certificate.empty() || !key.empty() || !ca_file.empty();
   }
@@ -31,6 +32,7 @@ struct tls_options {
 /// one heartbeat interval of connecting (see docs/distributed.md); keep the
 /// interval well above the round trip to your farthest node.
 struct network_options {
+  /// TLS for every connection (see `tls_options`); off when empty.
   tls_options tls;
   /// BASP heartbeats: each side sends one this often, so that a peer that
   /// stops answering (SIGSTOP, a cable pulled, a black-holed route) can be

@@ -29,14 +29,18 @@ namespace parallel::remote {
 template <class Signature>
 class task_ref;
 
+/// `task_ref` of a task taking `Args...` and producing `R`.
 template <class R, class... Args>
 class task_ref<R(Args...)> {
 public:
+  /// What the task returns.
   using result_type = R;
 
+  /// Names the task registered as `name`.
   explicit task_ref(std::string name) : name_(std::move(name)) {
   }
 
+  /// The registered name.
   const std::string& name() const noexcept {
     return name_;
   }
@@ -45,6 +49,8 @@ private:
   std::string name_;
 };
 
+// Not API; the reference skips it (doxygen misreads fn_traits' recursive base).
+/// @cond detail
 namespace detail {
 
 template <class T>
@@ -135,6 +141,7 @@ caf::message make_reply(R&& r) {
 }
 
 } // namespace detail
+/// @endcond
 
 /// Maps task names to functions `R(const context&, Args...)`, where `R` is
 /// `expected<T>`, `T`, `error` or `void`, and `Args`, `T` are serialisable by
@@ -147,7 +154,7 @@ class registry {
 public:
   /// One registered task.
   struct entry {
-    std::string name;
+    std::string name;      ///< what clients call it by
     std::string signature; ///< e.g. "int64_t(int32_t)", for error messages
     /// Checks the arguments, runs the function and returns the reply message
     /// (`ok_atom, value` or `fail_atom, error`). Exceptions propagate.

@@ -205,6 +205,7 @@ public:
     remote::go_remote(*this, std::move(name), std::forward<Ts>(xs)...);
   }
 
+  /// Submits the remote task `task(xs...)`, typed (see `remote::go_remote`).
   template <class R, class... As, class... Ts>
   void go_remote(const task_ref<R(As...)>& task, Ts&&... xs) {
     remote::go_remote(*this, task, std::forward<Ts>(xs)...);

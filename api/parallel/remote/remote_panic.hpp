@@ -13,6 +13,7 @@ namespace parallel {
 /// `errc::panicked` and `wait()` rethrows it.
 class remote_panic : public std::runtime_error {
 public:
+  /// The panic of `task` on `node`: the exception's type name and `what()`.
   remote_panic(std::string type_name, const std::string& what,
                std::string task = {}, std::string node = {})
     : std::runtime_error(what),

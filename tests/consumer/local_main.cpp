@@ -1,4 +1,5 @@
-// Fans out ten squares through the installed library and checks them.
+// Fans out ten squares through the installed library (local groups only) and
+// checks them.
 #include <caf/all.hpp>
 #include <parallel/parallel.hpp>
 
