@@ -245,7 +245,7 @@ void run_actor(bench_env& env, int rep) {
       auto bound = p.actor_bound;
       record(nullptr, run_handlers(
                         sys,
-                        [&service, bound](caf::actor_system& s) {
+                        [service, bound](caf::actor_system& s) {
                           return s.spawn(library_handler, service, bound);
                         },
                         p.actor_requests, p.actor_in_flight, p.stall_limit,
@@ -254,7 +254,7 @@ void run_actor(bench_env& env, int rep) {
     [&] {
       record("caf", run_handlers(
                       sys,
-                      [&service](caf::actor_system& s) {
+                      [service](caf::actor_system& s) {
                         return spawn_caf_handler(s, service);
                       },
                       p.actor_requests, p.actor_in_flight, p.stall_limit,
