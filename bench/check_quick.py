@@ -17,7 +17,12 @@ names = [f["name"] for f in doc["figures"]]
 expected = ["trivial_collect/limited(2)", "trivial_collect/unlimited",
             "latency_fanout/blocking", "latency_fanout/go_request",
             "concurrent_requests", "queued_bytes", "group_overhead",
-            "group_overhead/no_task"]
+            "group_overhead/no_task",
+            "request_fanout/closure", "request_fanout/closure p50",
+            "request_fanout/closure p99",
+            "request_fanout/1ms", "request_fanout/1ms p50", "request_fanout/1ms p99",
+            "request_fanout/actor", "request_fanout/actor p99",
+            "request_fanout/actor threads"]
 if names != expected:
     sys.exit(f"figures {names}, expected {expected}")
 for f in doc["figures"]:

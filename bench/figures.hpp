@@ -31,4 +31,7 @@ struct figure_def {
 /// Every figure, in the order they run.
 const std::vector<figure_def>& figure_defs();
 
+/// The request_fanout figures: a group per request (request_fanout.cpp).
+const std::vector<figure_def>& request_fanout_defs();
+
 } // namespace bench

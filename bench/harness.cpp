@@ -32,6 +32,12 @@ params params::quick_run() {
   p.requests = 10'000;
   p.queued_tasks = 200'000;
   p.groups = 300;
+  p.closure_requests = 25;
+  p.slow_requests = 2;
+  p.actor_requests = 200;
+  // 200 in flight is the full figure's load; under ctest, beside the suite,
+  // it made the core before issue 9 start 1,500 threads and stall.
+  p.actor_in_flight = 20;
   return p;
 }
 
@@ -62,6 +68,15 @@ std::size_t rss_bytes() {
   std::size_t size = 0, resident = 0;
   in >> size >> resident;
   return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::size_t thread_count() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return static_cast<std::size_t>(std::stoul(line.substr(8)));
+  return 0;
 }
 
 std::size_t heap_bytes() {

@@ -31,6 +31,22 @@ struct params {
   std::size_t queued_tasks = 1'000'000;
   std::size_t groups = 2'000;         // groups created per run of group_overhead
 
+  // request_fanout: a group per request, as a server makes one per handler
+  // call. `closure` and `1ms` take the arguments of ../shared/peers/handler.go.
+  std::size_t fanout_tasks = 10;      // K: tasks per request
+  std::size_t fanout_bound = 10;      // B: limited(B)
+  std::size_t closure_callers = 8;    // C of request_fanout/closure
+  std::size_t closure_requests = 500; // R: requests per caller
+  std::size_t slow_callers = 50;      // C of request_fanout/1ms
+  std::size_t slow_requests = 20;     // R
+  std::chrono::milliseconds slow_task{1};  // D: each task's cancellable wait
+  std::size_t actor_requests = 2'000;      // request_fanout/actor: in all
+  std::size_t actor_in_flight = 200;       //   at once
+  std::size_t actor_bound = 20;            //   limited(20) per request
+  std::chrono::milliseconds actor_service_latency{1};
+  std::chrono::seconds stall_limit{10};    // no answer for this long: fail
+  std::string go_peer;                // --go-peer: the handler.go binary, or empty
+
   static params full();
   static params quick_run();
 
@@ -72,6 +88,9 @@ private:
 
 /// Bytes resident now (VmRSS from /proc/self/statm).
 std::size_t rss_bytes();
+
+/// Threads the process holds now (`Threads:` in /proc/self/status).
+std::size_t thread_count();
 
 /// Bytes the allocator has handed out now (glibc mallinfo2, every arena).
 std::size_t heap_bytes();

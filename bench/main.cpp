@@ -1,6 +1,7 @@
 // parallel-bench: this library vs hand-written CAF vs oneTBB, in one run.
 //
 //   parallel-bench [--quick] [--json] [--repeat N] [--only FIGURE[,FIGURE...]]
+//                  [--go-peer PATH]
 //
 // Every figure is the median of N runs (default 5). Progress
 // goes to stderr; the table (or the JSON with --json) to stdout.
@@ -22,6 +23,7 @@
 #include <caf/send.hpp>
 
 #include "figures.hpp"
+#include "go_peer.hpp"
 #include "harness.hpp"
 #include "service.hpp"
 
@@ -29,6 +31,7 @@ namespace {
 
 constexpr const char* usage_text =
   "usage: parallel-bench [--quick] [--json] [--repeat N] [--only LIST]\n"
+  "                      [--go-peer PATH]\n"
   "\n"
   "Measures caf-parallel against hand-written CAF and oneTBB's task_group,\n"
   "side by side in one run. Every figure is the median of N runs.\n"
@@ -37,7 +40,11 @@ constexpr const char* usage_text =
   "                 10,000 requests, 200k queued tasks) for CI: seconds\n"
   "  --json         print {\"figures\":[...]} instead of a table\n"
   "  --repeat N     runs per figure, 1 to 1000 (default 5)\n"
-  "  --only LIST    comma-separated figures to run (default: all)\n"
+  "  --only LIST    comma-separated figures to run (default: all); a name\n"
+  "                 before a '/' selects all of its figures (request_fanout)\n"
+  "  --go-peer PATH the binary of ../shared/peers/handler.go: request_fanout's\n"
+  "                 closure and 1ms figures also run it, with the same\n"
+  "                 arguments, as the peer \"go\" (see bench/with_go.sh)\n"
   "  -h, --help     this text\n"
   "\n"
   "figures:\n";
@@ -47,7 +54,26 @@ struct options {
   bool quick = false;
   int repeat = 0; // 0 = the default of the mode
   std::set<std::string> only;
+  std::string go_peer;
 };
+
+// `selector` (from --only) names the figure itself or the family before its
+// '/': "request_fanout" selects "request_fanout/closure".
+bool selects(std::string_view selector, std::string_view figure) {
+  return figure == selector
+         || (figure.size() > selector.size()
+             && figure.substr(0, selector.size()) == selector
+             && figure[selector.size()] == '/');
+}
+
+bool selected(const options& opts, std::string_view figure) {
+  if (opts.only.empty())
+    return true;
+  for (auto& s : opts.only)
+    if (selects(s, figure))
+      return true;
+  return false;
+}
 
 struct usage_error {
   std::string what;
@@ -55,9 +81,10 @@ struct usage_error {
 
 void print_usage(std::ostream& out) {
   out << usage_text;
-  for (auto& d : bench::figure_defs())
-    out << "  " << d.name << std::string(22 - std::string_view{d.name}.size(), ' ')
-        << d.help << '\n';
+  for (auto& d : bench::figure_defs()) {
+    auto len = std::string_view{d.name}.size();
+    out << "  " << d.name << std::string(len < 24 ? 24 - len : 1, ' ') << d.help << '\n';
+  }
 }
 
 options parse(int argc, char** argv) {
@@ -99,13 +126,17 @@ options parse(int argc, char** argv) {
       while (std::getline(ss, name, ',')) {
         bool known = false;
         for (auto& d : bench::figure_defs())
-          known = known || name == d.name;
+          known = known || selects(name, d.name);
         if (!known)
           throw usage_error{"unknown figure '" + name + "' in --only"};
         opts.only.insert(name);
       }
       if (opts.only.empty())
         throw usage_error{"--only needs at least one figure"};
+    } else if (is(arg, "--go-peer")) {
+      opts.go_peer = value_of(i, arg, "--go-peer");
+      if (auto problem = bench::go_peer_problem(opts.go_peer); !problem.empty())
+        throw usage_error{problem};
     } else if (arg.size() > 1 && arg[0] == '-') {
       throw usage_error{"unknown option '" + std::string{arg} + "'"};
     } else {
@@ -162,6 +193,7 @@ int run(const options& opts) {
   auto p = opts.quick ? bench::params::quick_run() : bench::params::full();
   if (opts.repeat > 0)
     p.repeat = opts.repeat;
+  p.go_peer = opts.go_peer;
   bench::results res;
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
@@ -170,7 +202,7 @@ int run(const options& opts) {
   auto limit = std::chrono::seconds(opts.quick ? 60 : 180);
   auto t_all = bench::clock::now();
   for (auto& d : bench::figure_defs()) {
-    if (!opts.only.empty() && opts.only.count(d.name) == 0)
+    if (!selected(opts, d.name))
       continue;
     auto t0 = bench::clock::now();
     for (int rep = 0; rep < p.repeat; ++rep) {

@@ -9,6 +9,8 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "caller_load.hpp"
+
 namespace bench {
 
 /// The trivial task every trivial_collect variant runs.
@@ -55,6 +57,22 @@ queued_probe caf_queued_messages(caf::actor_system& sys, std::size_t n);
 /// receive the reply in a `scoped_actor`, drop the actor. Returns ns/iteration.
 double caf_group_overhead(caf::actor_system& sys, std::size_t iterations);
 
+/// A caller of request_fanout on plain CAF, made on the caller's thread: it
+/// owns a `scoped_actor`. Per request it spawns one event-based actor per
+/// task (the CAF way to run a piece of work concurrently), at most `bound`
+/// alive at once; each task sends its index `k` to the caller, at once or,
+/// with a `task_wait`, after a `delayed_send` to itself (a wait that holds no
+/// thread and ends with the actor). The caller receives the `tasks` results
+/// and checks that they sum to tasks * (tasks - 1) / 2.
+request_fn caf_fanout_caller(caf::actor_system& sys, std::size_t tasks,
+                             std::size_t bound, std::chrono::microseconds task_wait);
+
+/// The request_fanout/actor handler on plain CAF: one `(handle_atom, id)`,
+/// answered through a response promise once the `request(...).then()` of
+/// every look-up to `service` came back (counting replies); then it quits.
+/// With 5 to 10 look-ups per request there is no bound to enforce.
+caf::actor spawn_caf_handler(caf::actor_system& sys, const caf::actor& service);
+
 // -- oneTBB --------------------------------------------------------------------
 
 /// True when the bench was built with oneTBB.
@@ -63,6 +81,13 @@ bool have_tbb();
 /// `n` trivial tasks in a `tbb::task_group`, each pushing its value into a
 /// mutex-guarded `std::vector`. Returns seconds.
 double tbb_trivial_collect(std::size_t n);
+
+/// One request of request_fanout: a `tbb::task_group` runs `tasks` tasks
+/// that each wait `task_wait` (cancellably, on a condition variable with the
+/// request's stop token; 0: no wait) and add their index to a sum, then
+/// waits and checks the sum. TBB has no bound per group: its arena is as wide
+/// as the machine.
+void tbb_fanout_request(std::size_t tasks, std::chrono::microseconds task_wait);
 
 /// Per iteration: a `tbb::task_group` runs one empty task and waits.
 /// Returns ns/iteration.
