@@ -63,6 +63,7 @@ struct config_result {
   std::size_t peak = 0;       ///< the top group's stats().peak_in_flight
   std::size_t inner_peak = 0; ///< nested: the largest peak_in_flight of a child group
   std::size_t lanes = 0;      ///< most calls in flight at once, as the services saw them
+  std::size_t queued = 0;     ///< calls that waited in a service's capacity queue
   std::optional<double> stop_ms; ///< when the top group was cancelled (not by its end)
   std::string stop_cause;
   std::string returned;       ///< what wait() returned, in words

@@ -55,8 +55,8 @@ TEST_CASE("the SVG is well-formed, escaped, one rect per span", "[timeline]") {
   std::vector<sim::span> b; // a configuration where nothing started
   auto lanes = sim::assign_lanes(a);
   std::vector<sim::timeline_section> sections{
-    {"limited(3) <err_group> & \"co\"", "6 ms", 6.0, lanes, &a},
-    {"nothing", "0 calls", 0.0, 0, &b},
+    {"limited(3) <err_group> & \"co\"", "6 ms", 6.0, lanes, 3, &a},
+    {"nothing", "0 calls", 0.0, 0, 0, &b},
   };
   std::ostringstream out;
   sim::write_timeline_svg(out, "title with <tags> & 'quotes'", {"svc<1>", "b&b"}, sections);
