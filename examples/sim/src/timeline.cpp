@@ -74,7 +74,11 @@ std::vector<std::size_t> in_flight_curve(const std::vector<span>& spans, double 
   std::size_t e = 0;
   long now = 0;
   for (std::size_t c = 0; c < columns; ++c) {
+    double t0 = slice * static_cast<double>(c);
     double t1 = slice * static_cast<double>(c + 1);
+    // What happens at the slice's first instant is its starting count.
+    for (; e < events.size() && events[e].first <= t0; ++e)
+      now += events[e].second;
     long peak = now;
     for (; e < events.size() && (events[e].first < t1 || c + 1 == columns); ++e) {
       now += events[e].second;
