@@ -27,6 +27,7 @@
 #include "plan.hpp"
 #include "sweep.hpp"
 #include "sweep_plot.hpp"
+#include "teardown_watchdog.hpp"
 #include "text_escape.hpp"
 #include "timeline.hpp"
 
@@ -160,37 +161,20 @@ bool write_whole(std::ofstream& f, const std::string& path, const std::string& t
   return false;
 }
 
-// CAF 0.17 registers a detached actor as running before it starts its
-// thread; if the thread cannot start and the group has already panicked
-// (its first panic wins, the spawn failure is dropped), nothing reports the
-// failure and ~actor_system waits for that actor forever. So after a run,
-// the actors it started must all stop: wait for the registry's running count
-// to come back to `before`. A guard, not a timing: actors that can stop do
-// so within milliseconds; the limit only decides when to give up.
-bool actors_stopped(caf::actor_system& sys, std::size_t before) {
-  using namespace std::chrono;
-  auto give_up = steady_clock::now() + seconds(20);
-  while (sys.registry().running() > before) {
-    if (steady_clock::now() > give_up)
-      return false;
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return true;
-}
-
-// What the process can say when an actor never started: try to start a
-// thread now, and report why that fails, if it does.
+// Why an actor may never have stopped: try to start a thread now, and
+// report why that fails, if it does.
 std::string thread_probe() {
   try {
     std::thread t{[] {}};
     t.join();
     return "an actor of the library never stopped (a thread that could not start?)";
   } catch (const std::exception& e) {
-    return e.what();
+    return std::string{"no thread can start: "} + e.what();
   }
 }
 
-// The run cannot be torn down (see above): say why, and end the process
+// The run cannot be torn down (see teardown_watchdog.hpp, and the library
+// failures above): say why, and end the process
 // without running destructors or exit-time handlers (~actor_system would
 // wait forever; a leak checker would only report the system we could not
 // destroy).
@@ -355,10 +339,15 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   try {
     run_result r;
     sweep_result sw;
+    // Started first: it needs a thread, and threads may run out.
+    teardown_watchdog watchdog{std::chrono::seconds(30), [&] {
+                                 exit_failed(out, err, sweep ? sw.what : sc.source,
+                                             "the actor system could not shut down: "
+                                               + thread_probe());
+                               }};
     {
       caf::actor_system_config cfg;
       caf::actor_system sys{cfg};
-      auto running_before = sys.registry().running();
       progress prog{tty_progress};
       prog.set_estimate(estimate_ms);
       if (sweep) {
@@ -373,8 +362,7 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         if (auto* bad = failed_config(r))
           exit_failed(out, err, config_title(*bad), bad->failure);
       }
-      if (!actors_stopped(sys, running_before))
-        exit_failed(out, err, sweep ? sw.what : sc.source, thread_probe());
+      watchdog.teardown_begins(); // ~progress, then ~actor_system
     }
     // The picture first: if it cannot be written, exit 2 with nothing on
     // stdout, and leave no partial file behind.
