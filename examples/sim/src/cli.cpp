@@ -173,11 +173,10 @@ std::string thread_probe() {
   }
 }
 
-// The run cannot be torn down (see teardown_watchdog.hpp, and the library
-// failures above): say why, and end the process
-// without running destructors or exit-time handlers (~actor_system would
-// wait forever; a leak checker would only report the system we could not
-// destroy).
+// The run cannot be torn down (the library failed to start a thread, or see
+// teardown_watchdog.hpp): say why, and end the process without running
+// destructors or exit-time handlers (~actor_system would wait forever; a
+// leak checker would only report the system we could not destroy).
 [[noreturn]] void exit_failed(std::ostream& out, std::ostream& err, const std::string& what,
                               const std::string& failure) {
   err << "parallel-sim: " << what << ": the library failed: " << escape_for_terminal(failure)
