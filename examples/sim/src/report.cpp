@@ -276,6 +276,7 @@ void print_json(std::ostream& out, const scenario& sc, const run_result& r) {
         << "      \"measured_ms\": " << json_number(c.measured_ms) << ",\n"
         << "      \"wall_ms\": " << json_number(c.wall_ms) << ",\n"
         << "      \"ideal_ms\": " << json_number(c.ideal_ms) << ",\n"
+        << "      \"estimate_ms\": " << json_number(c.estimate_ms) << ",\n"
         << "      \"ratio_to_ideal\": " << opt(c.ratio) << ",\n"
         << "      \"speedup\": " << opt(c.speedup) << ",\n"
         << "      \"ok\": " << c.counts.ok << ",\n"

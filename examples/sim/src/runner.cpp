@@ -12,6 +12,7 @@
 
 #include <parallel/parallel.hpp>
 
+#include "estimate.hpp"
 #include "progress.hpp"
 #include "recorded_request.hpp"
 #include "recorder.hpp"
@@ -441,6 +442,7 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.counts.skipped = calls.skipped + never;
 
   res.ideal_ms = ideal_ms(sc, p, cfg);
+  res.estimate_ms = estimate_config_ms(sc, p, cfg);
   res.complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
   res.wall_ms = res.measured_ms;
   if (res.sampled && res.complete) {

@@ -54,6 +54,7 @@ struct config_result {
   double measured_ms = 0;     ///< from the first submission until wait() returned
   double wall_ms = 0;         ///< measured, or extrapolated to the whole workload
   double ideal_ms = 0;        ///< ceil(calls / bound) x mean latency (whole workload)
+  double estimate_ms = 0;     ///< the run time expected before the run (estimate.hpp)
   bool complete = false;      ///< ran every call (not stopped, no panic, none skipped)
   std::optional<double> ratio;   ///< wall / ideal; none if stopped early or the ideal is 0
   std::optional<double> speedup; ///< baseline wall / wall; none if this run or the
