@@ -11,6 +11,8 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -21,6 +23,12 @@
 #include "runner.hpp"
 #include "scenario.hpp"
 #include "scenario_error.hpp"
+#include "estimate.hpp"
+#include "plan.hpp"
+#include "sweep.hpp"
+#include "sweep_plot.hpp"
+#include "teardown_watchdog.hpp"
+#include "text_escape.hpp"
 #include "timeline.hpp"
 
 namespace sim {
@@ -33,7 +41,9 @@ constexpr const char* description =
   "unlimited and limited executors and the error-handling wrappers, and compares\n"
   "wall time, speed-up, ratio to the ideal and what happened to every call.\n"
   "Without SCENARIO it runs the built-in default: the errgroup article's handler\n"
-  "fetching 1,000 friend profiles. Scenario format: examples/scenarios/README.md.";
+  "fetching 1,000 friend profiles. Scenario format: examples/scenarios/README.md.\n"
+  "With --sweep (or a [sweep] table in the scenario) it runs one configuration at\n"
+  "many bounds instead and names the smallest bound within 5% of the best wall time.";
 
 // Decimal digits only, no sign, no overflow.
 std::optional<std::uint64_t> parse_seed(const std::string& s) {
@@ -64,14 +74,22 @@ void write_timeline(std::ostream& svg, const scenario& sc, const run_result& r) 
     std::ostringstream sub;
     sub << format_duration(c.measured_ms) << " measured";
     if (c.sampled)
-      sub << " (first " << c.items << " items only)";
-    sub << ", " << c.spans.size() << " calls started, " << c.lanes << " lanes"
-        << ", ok " << c.counts.ok << " / failed " << c.counts.failed << " / cancelled "
-        << c.counts.cancelled << " / panicked " << c.counts.panicked << " / skipped "
-        << c.counts.skipped;
+      sub << (c.items == 1 ? " (the first item only)"
+                           : " (the first " + std::to_string(c.items) + " items only)");
+    sub << ", " << count_text(c.spans.size(), "call") << " started, "
+        << count_text(c.lanes, "lane") << ", ok " << c.counts.ok << " / failed "
+        << c.counts.failed << " / cancelled " << c.counts.cancelled << " / panicked "
+        << c.counts.panicked << " / skipped " << c.counts.skipped;
     s.subtitle = sub.str();
     s.wall_ms = c.measured_ms;
     s.lanes = c.lanes;
+    // The most calls the configuration lets be in flight at once.
+    std::size_t per_item_width =
+      c.cfg.nested ? (c.cfg.inner_bound == 0 ? 1 : c.cfg.inner_bound) : 1;
+    if (c.cfg.executor == executor_kind::limited)
+      s.bound = c.cfg.bound * per_item_width;
+    else if (c.cfg.executor == executor_kind::serial)
+      s.bound = per_item_width;
     s.spans = &c.spans;
     sections.push_back(std::move(s));
   }
@@ -91,6 +109,85 @@ const config_result* failed_config(const run_result& r) {
   return nullptr;
 }
 
+// "--max-time": seconds, a non-negative decimal number; 0 means no limit.
+std::optional<double> parse_seconds(const std::string& s) {
+  if (s.empty() || s.size() > 32)
+    return std::nullopt;
+  for (char c : s)
+    if ((c < '0' || c > '9') && c != '.')
+      return std::nullopt;
+  try {
+    std::size_t used = 0;
+    double x = std::stod(s, &used);
+    if (used != s.size() || !(x >= 0) || x > 1e9)
+      return std::nullopt;
+    return x;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// "45 s", "12 min", "3.2 h", "4.1 days": a long duration for people.
+std::string long_duration(double ms) {
+  char buf[48];
+  double s = ms / 1000;
+  if (s < 100)
+    return format_duration(ms);
+  if (s < 6000)
+    std::snprintf(buf, sizeof(buf), "%.0f min", s / 60);
+  else if (s < 48 * 3600)
+    std::snprintf(buf, sizeof(buf), "%.1f h", s / 3600);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f days", s / 86400);
+  return buf;
+}
+
+// Writes `text` to the file `f` was opened on; on failure says so on `err`
+// and removes the regular file (no partial picture is left behind).
+bool write_whole(std::ofstream& f, const std::string& path, const std::string& text,
+                 std::ostream& err) {
+  errno = 0;
+  f << text;
+  f.flush();
+  int write_errno = errno;
+  f.close();
+  if (f)
+    return true;
+  err << escape_for_terminal(path)
+      << ": cannot write: " << std::strerror(write_errno ? write_errno : errno) << '\n';
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec))
+    std::filesystem::remove(path, ec);
+  return false;
+}
+
+// Why an actor may never have stopped: try to start a thread now, and
+// report why that fails, if it does.
+std::string thread_probe() {
+  try {
+    std::thread t{[] {}};
+    t.join();
+    return "an actor of the library never stopped (a thread that could not start?)";
+  } catch (const std::exception& e) {
+    return std::string{"no thread can start: "} + e.what();
+  }
+}
+
+// The run cannot be torn down (the library failed to start a thread, or see
+// teardown_watchdog.hpp): say why, and end the process without running
+// destructors or exit-time handlers (~actor_system would wait forever; a
+// leak checker would only report the system we could not destroy).
+[[noreturn]] void exit_failed(std::ostream& out, std::ostream& err, const std::string& what,
+                              const std::string& failure) {
+  err << "parallel-sim: " << what << ": the library failed: " << escape_for_terminal(failure)
+      << " (out of threads? each blocked nested item holds one: lower the bound, or raise "
+         "ulimit -u)\n";
+  err.flush();
+  out.flush();
+  std::fflush(nullptr);
+  std::_Exit(1);
+}
+
 } // namespace
 
 int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
@@ -99,6 +196,9 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string scenario_path;
   std::string seed_text;
   std::string timeline_path;
+  std::string sweep_text;
+  std::string plot_path;
+  std::string max_time_text = "60";
   std::string format = "table";
   auto* scenario_opt = app.add_option("SCENARIO", scenario_path,
                                       "a scenario file (TOML); without one, the built-in default")
@@ -109,6 +209,18 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   auto* timeline_opt = app.add_option("--timeline", timeline_path,
                                       "write an SVG of every call per in-flight slot to FILE.svg")
                          ->type_name("FILE.svg");
+  auto* sweep_opt =
+    app.add_option("--sweep", sweep_text,
+                   "run one configuration (the first limited one, or config=N) at the "
+                   "bounds LO, LO+STEP, ... HI")
+      ->type_name("bound=LO..HI[:STEP][,config=N]");
+  auto* plot_opt = app.add_option("--plot", plot_path,
+                                  "with a sweep: write wall time and p99 against the bound "
+                                  "to FILE.svg")
+                     ->type_name("FILE.svg");
+  app.add_option("--max-time", max_time_text,
+                 "refuse a run estimated to take longer (seconds; default 60; 0: no limit)")
+    ->type_name("SECONDS");
   app.add_option("--format", format, "output: table (default) or json")
     ->check(CLI::IsMember({"table", "json"}));
   try {
@@ -118,7 +230,7 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       out << app.help();
       return 0;
     }
-    err << "parallel-sim: " << first_line(e.what()) << " (see --help)\n";
+    err << "parallel-sim: " << escape_for_terminal(first_line(e.what())) << " (see --help)\n";
     return 2;
   }
 
@@ -132,13 +244,32 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     err << "parallel-sim: --timeline needs a file name (see --help)\n";
     return 2;
   }
+  if (plot_opt->count() > 0 && plot_path.empty()) {
+    err << "parallel-sim: --plot needs a file name (see --help)\n";
+    return 2;
+  }
 
   std::optional<std::uint64_t> seed;
   if (seed_opt->count() > 0) {
     seed = parse_seed(seed_text);
     if (!seed) {
       err << "parallel-sim: --seed: expected an integer from 0 to 2^64-1, got '"
-          << seed_text << "' (see --help)\n";
+          << escape_for_terminal(seed_text) << "' (see --help)\n";
+      return 2;
+    }
+  }
+  auto max_time_s = parse_seconds(max_time_text);
+  if (!max_time_s) {
+    err << "parallel-sim: --max-time: expected seconds (a number >= 0; 0: no limit), got '"
+        << escape_for_terminal(max_time_text) << "' (see --help)\n";
+    return 2;
+  }
+  std::optional<sweep_spec> sweep_arg;
+  if (sweep_opt->count() > 0) {
+    try {
+      sweep_arg = parse_sweep_arg(sweep_text);
+    } catch (const std::invalid_argument& e) {
+      err << "parallel-sim: --sweep: " << escape_for_terminal(e.what()) << " (see --help)\n";
       return 2;
     }
   }
@@ -153,71 +284,110 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (seed)
     sc.seed = *seed;
 
-  // Open the timeline before running, so a bad path costs nothing.
-  std::ofstream svg;
-  bool svg_opened = !timeline_path.empty();
-  if (svg_opened) {
-    svg.open(timeline_path, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!svg) {
-      err << timeline_path << ": cannot write: " << std::strerror(errno) << '\n';
+  // A sweep: from --sweep (its range; its config, else the table's), else
+  // from the scenario's [sweep] table.
+  std::optional<sweep_spec> sweep = sc.sweep;
+  if (sweep_arg) {
+    auto config = sweep_arg->config > 0 ? sweep_arg->config : (sweep ? sweep->config : 0);
+    sweep = *sweep_arg;
+    sweep->config = config;
+  }
+  if (sweep && timeline_opt->count() > 0) {
+    err << "parallel-sim: --timeline draws a comparison of configurations, not a sweep; "
+           "use --plot FILE.svg with a sweep (see --help)\n";
+    return 2;
+  }
+  if (!sweep && plot_opt->count() > 0) {
+    err << "parallel-sim: --plot needs a sweep: --sweep bound=LO..HI[:STEP] or a [sweep] "
+           "table in the scenario (see --help)\n";
+    return 2;
+  }
+  if (sweep) {
+    try {
+      swept_config(sc, *sweep);
+    } catch (const std::invalid_argument& e) {
+      err << "parallel-sim: --sweep: " << escape_for_terminal(e.what()) << " (see --help)\n";
+      return 2;
+    }
+  }
+
+  // The run is in real time: estimate it first, and refuse one that would
+  // take longer than --max-time.
+  double estimate_ms = sweep ? estimate_sweep_ms(sc, *sweep, sc.seed)
+                             : estimate_scenario_ms(sc, draw_plan(sc, sc.seed));
+  if (*max_time_s > 0 && estimate_ms > *max_time_s * 1000) {
+    err << "parallel-sim: this run would take about " << long_duration(estimate_ms)
+        << " (estimated from the drawn latencies, bounds and capacities), over --max-time "
+        << long_duration(*max_time_s * 1000)
+        << ": raise --max-time (0: no limit) or make the scenario smaller\n";
+    return 2;
+  }
+
+  // Open the output file before running, so a bad path costs nothing.
+  const std::string& picture_path = sweep ? plot_path : timeline_path;
+  std::ofstream picture;
+  if (!picture_path.empty()) {
+    picture.open(picture_path, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!picture) {
+      err << escape_for_terminal(picture_path) << ": cannot write: " << std::strerror(errno)
+          << '\n';
       return 2;
     }
   }
 
   try {
     run_result r;
+    sweep_result sw;
+    // Started first: it needs a thread, and threads may run out.
+    teardown_watchdog watchdog{std::chrono::seconds(30), [&] {
+                                 exit_failed(out, err, sweep ? sw.what : sc.source,
+                                             "the actor system could not shut down: "
+                                               + thread_probe());
+                               }};
     {
       caf::actor_system_config cfg;
       caf::actor_system sys{cfg};
       progress prog{tty_progress};
-      run_options opt;
-      opt.seed = sc.seed;
-      opt.prog = &prog;
-      r = run_scenario(sys, sc, opt);
-      if (auto* bad = failed_config(r)) {
-        err << "parallel-sim: " << config_title(*bad) << ": the library failed: "
-            << bad->failure
-            << " (out of threads? each blocked nested item holds one: lower the "
-               "bound, or raise ulimit -u)\n";
-        // CAF 0.17 registers a detached actor as running before it starts its
-        // thread; if the thread cannot start, the actor stays "running" and
-        // ~actor_system waits for it forever. So the system cannot be torn
-        // down: end the process here, without running destructors or
-        // exit-time handlers (a leak checker would only report the system
-        // we could not destroy).
-        err.flush();
-        out.flush();
-        std::fflush(nullptr);
-        std::_Exit(1);
+      prog.set_estimate(estimate_ms);
+      if (sweep) {
+        sw = run_sweep(sys, sc, *sweep, sc.seed, &prog);
+        if (!sw.failure.empty())
+          exit_failed(out, err, sw.failed_at, sw.failure);
+      } else {
+        run_options opt;
+        opt.seed = sc.seed;
+        opt.prog = &prog;
+        r = run_scenario(sys, sc, opt);
+        if (auto* bad = failed_config(r))
+          exit_failed(out, err, config_title(*bad), bad->failure);
       }
+      watchdog.teardown_begins(); // ~progress, then ~actor_system
     }
-    // The timeline first: if it cannot be written, exit 2 with nothing on
+    // The picture first: if it cannot be written, exit 2 with nothing on
     // stdout, and leave no partial file behind.
-    if (svg.is_open()) {
+    if (picture.is_open()) {
       std::ostringstream text;
-      write_timeline(text, sc, r);
-      errno = 0;
-      svg << text.str();
-      svg.flush();
-      int write_errno = errno;
-      svg.close();
-      if (!svg) {
-        err << timeline_path << ": cannot write: "
-            << std::strerror(write_errno ? write_errno : errno) << '\n';
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(timeline_path, ec))
-          std::filesystem::remove(timeline_path, ec);
+      if (sweep)
+        write_sweep_svg(text, sc, sw);
+      else
+        write_timeline(text, sc, r);
+      if (!write_whole(picture, picture_path, text.str(), err))
         return 2;
-      }
     }
-    if (format == "json")
+    if (sweep) {
+      if (format == "json")
+        print_sweep_json(out, sc, sw);
+      else
+        print_sweep_table(out, sc, sw);
+    } else if (format == "json") {
       print_json(out, sc, r);
-    else
+    } else {
       print_table(out, sc, r);
-    if (svg_opened && format != "json")
-      out << "\nTimeline: " << timeline_path << '\n';
+    }
+    if (!picture_path.empty() && format != "json")
+      out << '\n' << (sweep ? "Plot: " : "Timeline: ") << picture_path << '\n';
   } catch (const std::exception& e) {
-    err << "parallel-sim: internal error: " << e.what() << '\n';
+    err << "parallel-sim: internal error: " << escape_for_terminal(e.what()) << '\n';
     return 1;
   }
   return 0;

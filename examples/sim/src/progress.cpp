@@ -27,6 +27,11 @@ void progress::stage(std::string label, std::size_t total,
   }
 }
 
+void progress::set_estimate(double ms) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  estimate_ms_ = ms;
+}
+
 void progress::end_stage() {
   std::lock_guard<std::mutex> guard{mtx_};
   done_ = nullptr;
@@ -52,8 +57,12 @@ void progress::loop(std::stop_token st) {
       std::lock_guard<std::mutex> guard{mtx_};
       double secs = duration<double>(steady_clock::now() - t0_).count();
       std::size_t done = done_ ? done_->load(std::memory_order_relaxed) : total_;
-      std::fprintf(stderr, "\r\033[Kparallel-sim: %.1f s, %s: %zu/%zu calls", secs,
-                   label_.c_str(), done, total_);
+      if (estimate_ms_ > 0)
+        std::fprintf(stderr, "\r\033[Kparallel-sim: %.1f s of ~%.1f s, %s: %zu/%zu calls",
+                     secs, estimate_ms_ / 1000, label_.c_str(), done, total_);
+      else
+        std::fprintf(stderr, "\r\033[Kparallel-sim: %.1f s, %s: %zu/%zu calls", secs,
+                     label_.c_str(), done, total_);
       std::fflush(stderr);
       shown = true;
     }

@@ -1,5 +1,6 @@
 // progress: one line on stderr, refreshed while a run takes longer than a
-// second, only when stderr is a terminal; erased when the run ends.
+// second, only when stderr is a terminal; erased when the run ends. It shows
+// the time so far against the estimate, the configuration and its calls.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,9 @@ public:
   /// `done` must stay valid until the next `stage`, `end_stage` or `finish`.
   void stage(std::string label, std::size_t total, const std::atomic<std::size_t>* done);
 
+  /// The whole run is expected to take about `ms` (shown on the line).
+  void set_estimate(double ms);
+
   /// The current configuration is over (its counter is going away).
   void end_stage();
 
@@ -44,6 +48,7 @@ private:
   std::mutex mtx_;
   std::string label_;
   std::size_t total_ = 0;
+  double estimate_ms_ = 0;
   const std::atomic<std::size_t>* done_ = nullptr;
   std::chrono::steady_clock::time_point t0_;
   std::jthread thread_;

@@ -28,6 +28,7 @@ struct call_record {
   double end_ms = -1;    ///< the service answered
   bool failed = false;   ///< the service answered with an error
   bool threw = false;    ///< the client code threw on the reply
+  bool queued = false;   ///< waited in the service's capacity queue
   client_result client = client_result::none; ///< what the client's task got
   std::uint32_t group = 0; ///< 0: the top group; i + 1: item i's child group
 };

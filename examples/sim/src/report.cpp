@@ -86,7 +86,7 @@ struct table {
   }
 };
 
-// -- JSON ---------------------------------------------------------------------
+} // namespace
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -123,7 +123,16 @@ std::string json_number(double x) {
   return fmt("%.6g", x);
 }
 
-} // namespace
+std::string count_text(std::size_t n, std::string_view singular, std::string_view plural) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1)
+    out += singular;
+  else if (plural.empty())
+    out += std::string{singular} + "s";
+  else
+    out += plural;
+  return out;
+}
 
 std::string format_duration(double ms) {
   if (ms >= 1000)
@@ -154,8 +163,8 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
   std::string fetch;
   for (auto i : sc.workload.fetch)
     fetch += (fetch.empty() ? "" : ", ") + sc.services[i].name;
-  out << "  workload: " << sc.workload.items << " items x [" << fetch << "] = " << r.calls
-      << " calls; drawn latency mean " << format_duration(r.mean_latency_ms) << ", max "
+  out << "  workload: " << count_text(sc.workload.items, "item") << " x [" << fetch
+      << "] = " << count_text(r.calls, "call") << "; drawn latency mean " << format_duration(r.mean_latency_ms) << ", max "
       << format_duration(r.max_latency_ms) << "; seed " << r.seed << "\n\n";
 
   table t;
@@ -182,12 +191,12 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
   for (auto& c : r.configs) {
     if (c.sampled && c.extrapolated)
       out << "  * " << c.cfg.display_label() << " ran only the first " << c.items << " of "
-          << sc.workload.items << " items (" << format_duration(c.measured_ms)
+          << count_text(sc.workload.items, "item") << " (" << format_duration(c.measured_ms)
           << "); its wall time is scaled up x" << fmt("%.3g", c.scale)
           << " (all drawn latencies / the sample's) to the whole workload.\n";
     else if (c.sampled)
       out << "  + " << c.cfg.display_label() << " ran only the first " << c.items << " of "
-          << sc.workload.items << " items and stopped early: not scaled up.\n";
+          << count_text(sc.workload.items, "item") << " and stopped early: not scaled up.\n";
   }
   out << "  speed-up = serial wall / wall; vs ideal = wall / (ceil(calls / bound) x mean "
          "latency "
@@ -267,6 +276,7 @@ void print_json(std::ostream& out, const scenario& sc, const run_result& r) {
         << "      \"measured_ms\": " << json_number(c.measured_ms) << ",\n"
         << "      \"wall_ms\": " << json_number(c.wall_ms) << ",\n"
         << "      \"ideal_ms\": " << json_number(c.ideal_ms) << ",\n"
+        << "      \"estimate_ms\": " << json_number(c.estimate_ms) << ",\n"
         << "      \"ratio_to_ideal\": " << opt(c.ratio) << ",\n"
         << "      \"speedup\": " << opt(c.speedup) << ",\n"
         << "      \"ok\": " << c.counts.ok << ",\n"

@@ -12,9 +12,11 @@
 
 #include <parallel/parallel.hpp>
 
+#include "estimate.hpp"
 #include "progress.hpp"
 #include "recorded_request.hpp"
 #include "recorder.hpp"
+#include "report.hpp"
 #include "service.hpp"
 #include "timeline.hpp"
 
@@ -97,7 +99,7 @@ template <class W>
 waited finish(W& w, const std::atomic<std::uint64_t>& received) {
   waited out;
   auto got = [&] {
-    return "the receiver got " + std::to_string(received.load()) + " values";
+    return "the receiver got " + count_text(received.load(), "value");
   };
   if constexpr (std::is_same_v<W, parallel::executor>) {
     w.wait();
@@ -113,7 +115,7 @@ waited finish(W& w, const std::atomic<std::uint64_t>& received) {
     auto r = w.wait();
     if (r) {
       out.values = r->size();
-      out.text = std::to_string(r->size()) + " values, in submission order";
+      out.text = count_text(r->size(), "value") + ", in submission order";
     } else {
       out.err = r.error();
       out.text = "no values, the first error: " + parallel::message(out.err);
@@ -122,7 +124,7 @@ waited finish(W& w, const std::atomic<std::uint64_t>& received) {
     auto c = w.wait();
     out.values = c.values.size();
     out.err = c.errors;
-    out.text = std::to_string(c.values.size()) + " values and " + describe_errors(c.errors);
+    out.text = count_text(c.values.size(), "value") + " and " + describe_errors(c.errors);
   } else if constexpr (std::is_same_v<W, parallel::feed<value_t>>) {
     out.err = w.wait();
     out.values = received.load();
@@ -391,6 +393,8 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
     auto& r = rec.calls()[i];
     if (r.arrive_ms < 0)
       continue; // never started
+    if (r.queued)
+      ++res.queued;
     span s;
     s.call = i;
     s.service = p.calls[i].service;
@@ -438,6 +442,7 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.counts.skipped = calls.skipped + never;
 
   res.ideal_ms = ideal_ms(sc, p, cfg);
+  res.estimate_ms = estimate_config_ms(sc, p, cfg);
   res.complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
   res.wall_ms = res.measured_ms;
   if (res.sampled && res.complete) {

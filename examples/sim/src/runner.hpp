@@ -54,6 +54,7 @@ struct config_result {
   double measured_ms = 0;     ///< from the first submission until wait() returned
   double wall_ms = 0;         ///< measured, or extrapolated to the whole workload
   double ideal_ms = 0;        ///< ceil(calls / bound) x mean latency (whole workload)
+  double estimate_ms = 0;     ///< the run time expected before the run (estimate.hpp)
   bool complete = false;      ///< ran every call (not stopped, no panic, none skipped)
   std::optional<double> ratio;   ///< wall / ideal; none if stopped early or the ideal is 0
   std::optional<double> speedup; ///< baseline wall / wall; none if this run or the
@@ -63,6 +64,7 @@ struct config_result {
   std::size_t peak = 0;       ///< the top group's stats().peak_in_flight
   std::size_t inner_peak = 0; ///< nested: the largest peak_in_flight of a child group
   std::size_t lanes = 0;      ///< most calls in flight at once, as the services saw them
+  std::size_t queued = 0;     ///< calls that waited in a service's capacity queue
   std::optional<double> stop_ms; ///< when the top group was cancelled (not by its end)
   std::string stop_cause;
   std::string returned;       ///< what wait() returned, in words

@@ -13,10 +13,12 @@
 #include <initializer_list>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include <toml++/toml.h>
 
 #include "scenario_error.hpp"
+#include "sweep.hpp"
 #include "text_check.hpp"
 
 namespace sim {
@@ -335,7 +337,7 @@ public:
     auto& src = in.source();
     if (src.begin.line > 0)
       fail(src, msg);
-    throw scenario_error(file_, 0, 0, msg);
+    throw scenario_error(file_, 1, 1, msg); // a table with no place of its own
   }
 
   const toml::node& need(const toml::table& t, std::string_view where,
@@ -437,7 +439,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
                          "the scenario is empty (it declares [services.NAME], "
                          "[workload] and [[config]])");
   r.check_keys(root, "the top level",
-               {"title", "description", "seed", "services", "workload", "config"});
+               {"title", "description", "seed", "services", "workload", "config", "sweep"});
   if (auto* n = root.get("title"))
     sc.title = r.one_line(*n, "title");
   if (auto* n = root.get("description"))
@@ -449,7 +451,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   // [services.NAME]
   auto* services_node = root.get("services");
   if (!services_node)
-    throw scenario_error(source, 0, 0, "no [services.NAME] table: declare at least one service");
+    throw scenario_error(source, 1, 1, "no [services.NAME] table: declare at least one service");
   auto& services = r.table(*services_node, "services");
   if (services.empty())
     r.fail(services, "[services] declares no service");
@@ -485,7 +487,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   // [workload]
   auto* workload_node = root.get("workload");
   if (!workload_node)
-    throw scenario_error(source, 0, 0, "no [workload] table: declare items and fetch");
+    throw scenario_error(source, 1, 1, "no [workload] table: declare items and fetch");
   auto& w = r.table(*workload_node, "workload");
   r.check_keys(w, "[workload]", {"items", "fetch", "serial_sample"});
   auto& items_node = r.need(w, "[workload]", "items");
@@ -517,7 +519,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   // [[config]]
   auto* configs_node = root.get("config");
   if (!configs_node)
-    throw scenario_error(source, 0, 0,
+    throw scenario_error(source, 1, 1,
                          "no [[config]]: declare the configurations to compare");
   auto* configs = configs_node->as_array();
   if (!configs)
@@ -559,6 +561,23 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
       c.inner_bound = sc.workload.fetch.size();
     }
     sc.configs.push_back(std::move(c));
+  }
+
+  // [sweep]: one configuration at many bounds.
+  if (auto* n = root.get("sweep")) {
+    auto& t = r.table(*n, "sweep");
+    r.check_keys(t, "[sweep]", {"bound", "config"});
+    sweep_spec spec;
+    auto& bound_node = r.need(t, "[sweep]", "bound", "the bounds to run, e.g. \"1..200:5\"");
+    try {
+      spec.bounds = parse_sweep_range(r.text(bound_node, "bound"));
+    } catch (const std::invalid_argument& e) {
+      r.fail(bound_node, "'bound': " + std::string{e.what()});
+    }
+    if (auto* c = t.get("config"))
+      spec.config = static_cast<std::size_t>(
+        r.integer(*c, "config", 1, static_cast<std::int64_t>(sc.configs.size())));
+    sc.sweep = spec;
   }
 
   // The serial baseline: the first flat serial configuration that runs every
@@ -621,11 +640,11 @@ scenario parse_scenario_file(const std::string& path) {
       check_text(text, path); // reports the NUL, or a bad byte before it
     }
     if (text.size() + n > max_scenario_bytes)
-      throw scenario_error(path, 0, 0, "file too large (over 1 MiB)");
+      throw scenario_error(path, 1, 1, "file too large (over 1 MiB)");
     text.append(got);
   }
   if (in.bad())
-    throw scenario_error(path, 0, 0, "cannot read the file");
+    throw scenario_error(path, 1, 1, "cannot read the file");
   return parse_scenario_text(text, path);
 }
 

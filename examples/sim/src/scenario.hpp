@@ -87,6 +87,20 @@ struct config_spec {
   std::string display_label() const;
 };
 
+/// The bounds a sweep runs: lo, lo + step, ... up to hi (inclusive).
+struct sweep_range {
+  std::size_t lo = 1;
+  std::size_t hi = 1;
+  std::size_t step = 1;
+};
+
+/// A sweep: one configuration at many bounds (`--sweep` or a [sweep] table).
+struct sweep_spec {
+  sweep_range bounds;
+  std::size_t config = 0; ///< the N-th [[config]] as written, 1-based; 0: the first
+                          ///< limited one (or the first one)
+};
+
 struct scenario {
   std::string source;      ///< the file name (or "<built-in>")
   std::string title;       ///< one line
@@ -96,6 +110,7 @@ struct scenario {
   workload_spec workload;
   std::vector<config_spec> configs;
   std::size_t baseline = 0; ///< index of the serial baseline in `configs`
+  std::optional<sweep_spec> sweep; ///< a [sweep] table: running the file runs the sweep
 };
 
 /// The largest scenario file read (1 MiB); a scenario is a few lines.

@@ -5,10 +5,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "text_escape.hpp"
+
 namespace sim {
 
 /// What is wrong with a scenario, and where. `line` and `column` are 1-based;
-/// 0 means the position is not known (a missing file, a missing table).
+/// 0 means there is no position (a file that cannot be opened). The message
+/// is one line: control characters in the file name or in echoed user text
+/// are escaped (`escape_for_terminal`).
 class scenario_error : public std::runtime_error {
 public:
   scenario_error(std::string file, std::size_t line, std::size_t column,
@@ -33,7 +37,7 @@ public:
     return problem_;
   }
 
-  /// "FILE:LINE:COL: what is wrong" (or "FILE: what is wrong").
+  /// "FILE:LINE:COL: what is wrong" (or "FILE: what is wrong"), escaped.
   static std::string format(const std::string& file, std::size_t line,
                             std::size_t column, const std::string& problem) {
     std::string out = file;
@@ -44,7 +48,7 @@ public:
     }
     out += ": ";
     out += problem;
-    return out;
+    return escape_for_terminal(out);
   }
 
 private:

@@ -64,8 +64,10 @@ caf::behavior service_fn(service_actor* self, std::shared_ptr<run_tables> t,
       auto& st = self->state;
       if (st.capacity == 0 || st.active.size() < st.capacity)
         start_call(self, t, id, rp);
-      else
+      else {
+        t->rec.at(id).queued = true;
         st.queue.emplace_back(id, rp);
+      }
       return rp;
     },
     [self, t, name](served_atom, std::uint64_t id) {

@@ -1,5 +1,7 @@
 #include "timeline.hpp"
 
+#include "svg_util.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -54,7 +56,45 @@ std::size_t assign_lanes(std::vector<span>& spans) {
   return lanes;
 }
 
+std::vector<std::size_t> in_flight_curve(const std::vector<span>& spans, double extent_ms,
+                                         std::size_t columns) {
+  std::vector<std::size_t> out(columns, 0);
+  if (columns == 0 || extent_ms <= 0)
+    return out;
+  // +1 at a start, -1 at an end; at the same instant the end comes first (a
+  // slot handed from one call to the next is not two calls in flight).
+  std::vector<std::pair<double, int>> events;
+  events.reserve(spans.size() * 2);
+  for (auto& sp : spans) {
+    events.emplace_back(sp.start_ms, +1);
+    events.emplace_back(std::max(sp.end_ms, sp.start_ms), -1);
+  }
+  std::sort(events.begin(), events.end());
+  double slice = extent_ms / static_cast<double>(columns);
+  std::size_t e = 0;
+  long now = 0;
+  for (std::size_t c = 0; c < columns; ++c) {
+    double t0 = slice * static_cast<double>(c);
+    double t1 = slice * static_cast<double>(c + 1);
+    // What happens at the slice's first instant is its starting count.
+    for (; e < events.size() && events[e].first <= t0; ++e)
+      now += events[e].second;
+    long peak = now;
+    for (; e < events.size() && (events[e].first < t1 || c + 1 == columns); ++e) {
+      now += events[e].second;
+      peak = std::max(peak, now);
+    }
+    out[c] = static_cast<std::size_t>(std::max(0L, peak));
+  }
+  return out;
+}
+
 namespace {
+
+using svg::escape;
+using svg::num;
+using svg::num_y;
+using svg::trimmed;
 
 constexpr double width = 960;
 constexpr double left = 20;
@@ -75,84 +115,67 @@ constexpr colour legend[] = {
   {"tail", "#ffcc80", "service still working for nobody"},
 };
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // Control characters are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n')
-          out += ' ';
-        else
-          out += c;
-    }
-  }
-  return out;
+// Layout of a section, top to bottom.
+constexpr double header_h = 120;
+constexpr double title_h = 34;
+constexpr double curve_h = 36; // the in-flight curve
+constexpr double curve_gap = 6;
+constexpr double axis_h = 30;
+constexpr double gap = 14;
+
+// The axis covers a section's wall time and any service work after it.
+double extent_of(const timeline_section& s) {
+  double extent = s.wall_ms;
+  if (s.spans)
+    for (auto& sp : *s.spans)
+      extent = std::max({extent, sp.end_ms, sp.service_end_ms});
+  return extent;
 }
 
-// A number with at most `decimals` decimals, trailing zeros dropped.
-std::string trimmed(double x, int decimals) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, x);
-  std::string s = buf;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0')
-      s.pop_back();
-    if (s.back() == '.')
-      s.pop_back();
-  }
-  if (s == "-0")
-    s = "0";
-  return s;
+// How many lanes share one row of bars.
+std::size_t merge_factor(std::size_t lanes) {
+  return lanes <= max_timeline_rows ? 1 : (lanes + max_timeline_rows - 1) / max_timeline_rows;
 }
 
-// x coordinates: a tenth of a pixel is plenty.
-std::string num(double x) {
-  return trimmed(x, 1);
-}
-
-// y coordinates: a lane may be a fraction of a pixel high.
-std::string num_y(double y) {
-  return trimmed(y, 2);
-}
-
-std::string time_label(double ms) {
-  char buf[32];
-  if (ms == 0)
-    return "0";
-  if (ms >= 1000)
-    std::snprintf(buf, sizeof(buf), "%g s", ms / 1000);
+void write_curve(std::ostream& out, const timeline_section& s, double extent, double y) {
+  constexpr auto columns = static_cast<std::size_t>(plot_w);
+  std::vector<std::size_t> curve;
+  if (s.spans)
+    curve = in_flight_curve(*s.spans, extent, columns);
   else
-    std::snprintf(buf, sizeof(buf), "%g ms", ms);
-  return buf;
-}
-
-// A tick step of 1, 2 or 5 x 10^k giving 4 to 10 ticks over `extent`.
-double tick_step(double extent) {
-  if (extent <= 0)
-    return 1;
-  double raw = extent / 6;
-  double p = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (m * p >= raw)
-      return m * p;
-  return 10 * p;
+    curve.assign(columns, 0);
+  std::size_t peak = 0;
+  for (auto x : curve)
+    peak = std::max(peak, x);
+  double top = static_cast<double>(std::max<std::size_t>({peak, s.bound, 1}));
+  auto yof = [&](std::size_t n) { return y + curve_h - curve_h * static_cast<double>(n) / top; };
+  out << "<rect class=\"curvebg\" x=\"" << num(left) << "\" y=\"" << num(y) << "\" width=\""
+      << num(plot_w) << "\" height=\"" << num(curve_h) << "\"/>\n";
+  // A step curve: one horizontal piece per run of equal columns.
+  out << "<polygon class=\"inflight\" data-peak=\"" << peak << "\" points=\"" << num(left)
+      << ',' << num_y(yof(0));
+  double col_w = plot_w / static_cast<double>(columns);
+  for (std::size_t c = 0; c < columns;) {
+    auto v = curve[c];
+    std::size_t d = c;
+    while (d < columns && curve[d] == v)
+      ++d;
+    out << ' ' << num(left + col_w * static_cast<double>(c)) << ',' << num_y(yof(v)) << ' '
+        << num(left + col_w * static_cast<double>(d)) << ',' << num_y(yof(v));
+    c = d;
+  }
+  out << ' ' << num(left + plot_w) << ',' << num_y(yof(0)) << "\"/>\n";
+  if (s.bound > 0) {
+    double by = yof(s.bound);
+    out << "<line class=\"bound\" data-bound=\"" << s.bound << "\" x1=\"" << num(left)
+        << "\" y1=\"" << num_y(by) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
+        << num_y(by) << "\"/>\n";
+  }
+  out << "<text class=\"tick\" x=\"" << num(left + plot_w - 4) << "\" y=\"" << num(y + 10)
+      << "\" text-anchor=\"end\">in flight: peak " << peak;
+  if (s.bound > 0)
+    out << ", bound " << s.bound << " (line)";
+  out << "</text>\n";
 }
 
 } // namespace
@@ -160,18 +183,22 @@ double tick_step(double extent) {
 void write_timeline_svg(std::ostream& out, const std::string& heading,
                         const std::vector<std::string>& service_names,
                         const std::vector<timeline_section>& sections) {
-  // Layout first: every section's height.
-  constexpr double header_h = 104;
-  constexpr double title_h = 34;
-  constexpr double axis_h = 30;
-  constexpr double gap = 14;
+  // One time axis for every section: the longest run's.
+  double extent = 0;
+  for (auto& s : sections)
+    extent = std::max(extent, extent_of(s));
+  if (extent <= 0)
+    extent = 1;
+  auto xof = [&](double ms) { return left + plot_w * std::clamp(ms / extent, 0.0, 1.0); };
+  // Layout: every section's height.
   std::vector<double> plot_h;
   double total = header_h;
   for (auto& s : sections) {
-    auto lanes = std::max<std::size_t>(s.lanes, 1);
-    double h = std::min(12.0 * static_cast<double>(lanes), 160.0);
+    auto rows = (std::max<std::size_t>(s.lanes, 1) + merge_factor(s.lanes) - 1)
+                / merge_factor(s.lanes);
+    double h = std::min(12.0 * static_cast<double>(rows), 160.0);
     plot_h.push_back(h);
-    total += title_h + h + axis_h + gap;
+    total += title_h + curve_h + curve_gap + h + axis_h + gap;
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width)
@@ -181,20 +208,28 @@ void write_timeline_svg(std::ostream& out, const std::string& heading,
   for (auto& c : legend)
     out << "  ." << c.cls << " { fill: " << c.fill << "; }\n";
   out << "  .plot { fill: #f5f5f5; }\n"
+      << "  .curvebg { fill: #fafafa; }\n"
+      << "  .inflight { fill: #90caf9; stroke: #1e88e5; stroke-width: 0.6; }\n"
+      << "  .bound { stroke: #c62828; stroke-width: 1; stroke-dasharray: 5 3; }\n"
       << "  .axis { stroke: #9e9e9e; stroke-width: 1; }\n"
       << "  .wall { stroke: #212121; stroke-width: 1; stroke-dasharray: 4 3; }\n"
       << "  .tick { fill: #616161; font-size: 10px; }\n"
+      << "  .note { fill: #212121; font-size: 11px; font-weight: bold; }\n"
       << "</style>\n"
       << "<rect x=\"0\" y=\"0\" width=\"" << num(width) << "\" height=\"" << num(total)
       << "\" fill=\"#ffffff\"/>\n";
   out << "<text x=\"" << num(left) << "\" y=\"22\" font-size=\"16\" font-weight=\"bold\">"
       << escape(heading) << "</text>\n";
   out << "<text x=\"" << num(left)
-      << "\" y=\"42\" fill=\"#424242\">One bar per call, on the in-flight slot (lane) "
-         "it held; each configuration has its own time axis; the dashed line is "
-         "where wait() returned.</text>\n";
+      << "\" y=\"42\" fill=\"#424242\">One time axis for every configuration (0 to "
+      << svg::time_label(std::round(extent * 10) / 10)
+      << ", the longest run). Blue: calls in flight over time; the red dashed line is the "
+         "bound.</text>\n"
+      << "<text x=\"" << num(left)
+      << "\" y=\"58\" fill=\"#424242\">Bars: one per call, on the in-flight slot (lane) it "
+         "held, coloured by outcome. Black dashed line: wait() returned.</text>\n";
   // Legend, wrapped to the width.
-  double lx = left, ly = 56;
+  double lx = left, ly = 72;
   for (auto& c : legend) {
     double w = 22 + 6.4 * static_cast<double>(c.label.size());
     if (lx + w > width - left) {
@@ -207,26 +242,26 @@ void write_timeline_svg(std::ostream& out, const std::string& heading,
         << escape(c.label) << "</text>\n";
     lx += w;
   }
+  double step = svg::tick_step(extent);
   double y = header_h;
   for (std::size_t si = 0; si < sections.size(); ++si) {
     auto& s = sections[si];
-    auto lanes = std::max<std::size_t>(s.lanes, 1);
+    auto merge = merge_factor(s.lanes);
+    auto rows = (std::max<std::size_t>(s.lanes, 1) + merge - 1) / merge;
     double h = plot_h[si];
-    double lane_h = h / static_cast<double>(lanes);
-    // The axis covers the wall time and any service work after it.
-    double extent = s.wall_ms;
-    if (s.spans)
-      for (auto& sp : *s.spans)
-        extent = std::max({extent, sp.end_ms, sp.service_end_ms});
-    if (extent <= 0)
-      extent = 1;
-    auto xof = [&](double ms) { return left + plot_w * std::clamp(ms / extent, 0.0, 1.0); };
+    double lane_h = h / static_cast<double>(rows);
     out << "<g class=\"section\" data-config=\"" << si << "\">\n";
     out << "<text x=\"" << num(left) << "\" y=\"" << num(y + 14)
         << "\" font-weight=\"bold\">" << escape(s.title) << "</text>";
+    std::string subtitle = s.subtitle;
+    if (merge > 1)
+      subtitle += "; " + std::to_string(s.lanes) + " lanes drawn " + std::to_string(merge)
+                  + " to a row";
     out << "<text x=\"" << num(left) << "\" y=\"" << num(y + 28) << "\" fill=\"#424242\">"
-        << escape(s.subtitle) << "</text>\n";
-    double py = y + title_h;
+        << escape(subtitle) << "</text>\n";
+    double cy = y + title_h;
+    write_curve(out, s, extent, cy);
+    double py = cy + curve_h + curve_gap;
     out << "<rect class=\"plot\" x=\"" << num(left) << "\" y=\"" << num(py)
         << "\" width=\"" << num(plot_w) << "\" height=\"" << num(h) << "\"/>\n";
     if (s.spans) {
@@ -241,7 +276,7 @@ void write_timeline_svg(std::ostream& out, const std::string& heading,
                       || sp.outcome == span_outcome::panicked;
           if (rare != (pass == 1))
             continue;
-          double top = py + lane_h * static_cast<double>(sp.lane);
+          double top = py + lane_h * static_cast<double>(sp.lane / merge);
           double hh = lane_h;
           if (rare && hh < 3) {
             top = std::clamp(top + hh / 2 - 1.5, py, py + h - 3);
@@ -278,14 +313,21 @@ void write_timeline_svg(std::ostream& out, const std::string& heading,
         }
       }
     }
-    // Wall line and axis.
+    // Wall line; a run much shorter than the axis says how long it took.
     double wx = xof(s.wall_ms);
-    out << "<line class=\"wall\" x1=\"" << num(wx) << "\" y1=\"" << num(py - 3)
+    out << "<line class=\"wall\" x1=\"" << num(wx) << "\" y1=\"" << num(cy)
         << "\" x2=\"" << num(wx) << "\" y2=\"" << num(py + h + 3) << "\"/>\n";
+    double own = extent_of(s);
+    if (own < extent * 0.6) {
+      out << "<text class=\"note\" x=\"" << num(xof(own) + 6) << "\" y=\""
+          << num(py + std::min(h, 24.0) / 2 + 4) << "\">&#8592; "
+          << svg::time_label(std::round(s.wall_ms * 10) / 10) << " ("
+          << trimmed(100 * s.wall_ms / extent, 1) << "% of the axis)</text>\n";
+    }
     double ay = py + h + 4;
-    out << "<line class=\"axis\" x1=\"" << num(left) << "\" y1=\"" << num(ay)
-        << "\" x2=\"" << num(left + plot_w) << "\" y2=\"" << num(ay) << "\"/>\n";
-    double step = tick_step(extent);
+    out << "<line class=\"axis\" data-axis-ms=\"" << trimmed(extent, 3) << "\" x1=\""
+        << num(left) << "\" y1=\"" << num(ay) << "\" x2=\"" << num(left + plot_w)
+        << "\" y2=\"" << num(ay) << "\"/>\n";
     for (int k = 0;; ++k) {
       double t = step * k;
       if (t > extent * 1.0001)
@@ -295,10 +337,10 @@ void write_timeline_svg(std::ostream& out, const std::string& heading,
           << "\" x2=\"" << num(tx) << "\" y2=\"" << num(ay + 4) << "\"/>"
           << "<text class=\"tick\" x=\"" << num(tx) << "\" y=\"" << num(ay + 15)
           << "\" text-anchor=\"" << (k == 0 ? "start" : "middle") << "\">"
-          << time_label(t) << "</text>\n";
+          << svg::time_label(t) << "</text>\n";
     }
     out << "</g>\n";
-    y += title_h + h + axis_h + gap;
+    y += title_h + curve_h + curve_gap + h + axis_h + gap;
   }
   out << "</svg>\n";
 }

@@ -58,7 +58,11 @@ TEST_CASE("every shipped scenario parses", "[cli]") {
     CHECK_NOTHROW(sim::parse_scenario_file(f));
     auto sc = sim::parse_scenario_file(f);
     CHECK_FALSE(sc.title.empty());
-    CHECK(sc.configs.size() >= 3);
+    // A comparison has several configurations; a sweep runs one at many bounds.
+    if (sc.sweep)
+      CHECK(sc.configs.size() >= 1);
+    else
+      CHECK(sc.configs.size() >= 3);
   }
 }
 
@@ -92,9 +96,57 @@ wrapper = "gather_errs"
   CHECK(a.out.find("\"title\": \"json \\\"test\\\"\"") != std::string::npos);
   CHECK(a.out.find("\"seed\": 5,") != std::string::npos);
   CHECK(a.out.find("\"wrapper\": \"gather_errs\"") != std::string::npos);
+  // The estimate made before the run: 80 calls of 1 ms, 8 at a time, plus
+  // 0.01 ms a call.
+  CHECK(a.out.find("\"estimate_ms\": 10.8,") != std::string::npos);
   CHECK(failed(a.out) == failed(b.out));
   CHECK(failed(a.out).size() == 2);
   // Without --seed, the scenario's seed (default 1).
   auto c = sim_test::run_cli({path, "--format", "json"});
   CHECK(c.out.find("\"seed\": 1,") != std::string::npos);
+}
+
+TEST_CASE("a run estimated over --max-time is refused before it starts", "[cli]") {
+  sim_test::temp_dir dir;
+  // normal(mean 0, sd 60 s): a few calls of up to a minute each, 2,000 of
+  // them serially: hours.
+  auto hours = dir.write("hours.toml", R"(
+[services.p]
+latency = { dist = "normal", mean_ms = 0, stddev_ms = 60000 }
+[workload]
+items = 2000
+fetch = ["p"]
+[[config]]
+executor = "limited"
+bound = 4
+)");
+  auto r = sim_test::run_cli({hours});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(std::regex_match(r.err, std::regex{R"(parallel-sim: this run would take about [0-9.]+ (h|days) \(estimated from the drawn latencies, bounds and capacities\), over --max-time 60.0 s: raise --max-time \(0: no limit\) or make the scenario smaller\n)"}));
+  // The default's sweep of 50 bounds: about 23 s.
+  r = sim_test::run_cli({"--sweep", "bound=1..50", "--max-time", "10"});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(std::regex_match(r.err, std::regex{R"(parallel-sim: this run would take about 2\d\.\d s .*over --max-time 10.0 s.*\n)"}));
+  // A small run passes a small limit; 0 is no limit.
+  auto small = dir.write("small.toml", R"(
+[services.p]
+latency = { dist = "fixed", ms = 2 }
+[workload]
+items = 10
+fetch = ["p"]
+[[config]]
+executor = "unlimited"
+)");
+  CHECK(sim_test::run_cli({small, "--max-time", "0.001"}).status == 2);
+  CHECK(sim_test::run_cli({small, "--max-time", "5"}).status == 0);
+  CHECK(sim_test::run_cli({small, "--max-time", "0"}).status == 0);
+  for (auto bad : {"abc", "-1", "1e3", ""}) {
+    INFO(bad);
+    r = sim_test::run_cli({small, "--max-time", bad});
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind("parallel-sim: --max-time: expected seconds", 0) == 0);
+  }
 }

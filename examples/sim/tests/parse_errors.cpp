@@ -125,10 +125,10 @@ TEST_CASE("an endless or too large file", "[parse]") {
   temp_dir dir;
   CHECK_NOTHROW(sim::parse_scenario_file(dir.write("max.toml", pad(sim::max_scenario_bytes))));
   auto big = dir.write("big.toml", pad(sim::max_scenario_bytes + 1));
-  CHECK_THROWS_WITH(sim::parse_scenario_file(big), big + ": file too large (over 1 MiB)");
+  CHECK_THROWS_WITH(sim::parse_scenario_file(big), big + ":1:1: file too large (over 1 MiB)");
   r = run_cli({big});
   CHECK(r.status == 2);
-  CHECK(r.err == big + ": file too large (over 1 MiB)\n");
+  CHECK(r.err == big + ":1:1: file too large (over 1 MiB)\n");
   CHECK(r.out.empty());
 }
 
@@ -164,7 +164,7 @@ TEST_CASE("a deeply dotted key", "[parse]") {
   // 64 parts pass the text check (and then fail as an unknown key).
   check_bad(dotted(64) + " = 1\n",
             ":1:1: unknown key 'a' in the top level (expected title, description, "
-            "seed, services, workload or config)");
+            "seed, services, workload, config or sweep)");
   // Dots in strings, quoted keys and comments are not parts.
   auto many = dotted(1000, "");
   auto ok = "title = \"" + many + "\"\n" + "description = '''\n" + many + "\n'''\n# "
@@ -188,7 +188,7 @@ TEST_CASE("a syntax error", "[parse]") {
 TEST_CASE("an unknown key", "[parse]") {
   check_bad("colour = 1\n" + services + workload + config,
             ":1:1: unknown key 'colour' in the top level (expected title, description, "
-            "seed, services, workload or config)");
+            "seed, services, workload, config or sweep)");
   check_bad(services + "capacty = 3\n" + workload + config,
             ":3:1: unknown key 'capacty' in [services.profile]; did you mean 'capacity'?");
   check_bad(services + workload + config + "wraper = \"collect\"\n",
@@ -265,9 +265,10 @@ TEST_CASE("missing and misplaced keys", "[parse]") {
             "items = 3\n" + config,
             ":4:1: [workload] is missing 'fetch' (the services each item calls, e.g. "
             "[\"profile\"])");
-  check_bad(services + config, ": no [workload] table: declare items and fetch");
-  check_bad(services + workload, ": no [[config]]: declare the configurations to compare");
-  check_bad(workload + config, ": no [services.NAME] table: declare at least one service");
+  // A missing table points at the file's start.
+  check_bad(services + config, ":1:1: no [workload] table: declare items and fetch");
+  check_bad(services + workload, ":1:1: no [[config]]: declare the configurations to compare");
+  check_bad(workload + config, ":1:1: no [services.NAME] table: declare at least one service");
 }
 
 TEST_CASE("bad command lines exit 2 with one line", "[cli]") {
@@ -354,4 +355,38 @@ TEST_CASE("a value just over a limit is printed as it is", "[parse]") {
   check_bad("[services.profile]\nlatency = { dist = \"fixed\", ms = 60000.0000001 }\n"
               + workload + config,
             ":2:34: 'ms' must be <= 60000, got 60000.0000001");
+}
+
+TEST_CASE("user text echoed in an error is escaped: one line, no escape codes", "[parse]") {
+  // A newline, an ESC and a C1 control in an executor, a wrapper, an
+  // unknown key and a service name in 'fetch': each comes back escaped.
+  check_bad(services + workload + "\n[[config]]\nexecutor = \"lim\\nited\"\n",
+            ":9:12: unknown executor 'lim\\nited' (expected \"serial\", \"limited\" or "
+            "\"unlimited\")");
+  check_bad(services + workload + config + "wrapper = \"a\\u001b[31mb\"\n",
+            ":11:11: unknown wrapper 'a\\e[31mb' (expected executor, err_group, "
+            "gather_errs, collect, collect_with_errs, feed or feed_with_errs)");
+  check_bad("\"k\\u0085ey\\r\" = 1\n" + services + workload + config,
+            ":1:1: unknown key 'k\\u0085ey\\r' in the top level (expected title, "
+            "description, seed, services, workload, config or sweep)");
+  check_bad(services + "\n[workload]\nitems = 10\nfetch = [\"pro\\u007ffile\"]\n" + config,
+            ":6:10: 'fetch' names an unknown service 'pro\\x7Ffile'");
+}
+
+TEST_CASE("a missing table points at the file's start or the table", "[parse]") {
+  check_bad("title = \"t\"\n" + services + config,
+            ":1:1: no [workload] table: declare items and fetch");
+}
+
+TEST_CASE("a bad [sweep] table", "[parse][sweep]") {
+  auto base = services + workload + config;
+  check_bad(base + "\n[sweep]\nbound = \"5..1\"\n",
+            ":13:9: 'bound': the highest bound (1) is below the lowest (5)");
+  check_bad(base + "\n[sweep]\nbound = 5\n", ":13:9: 'bound' must be a string, not an integer");
+  check_bad(base + "\n[sweep]\nconfig = 1\n",
+            ":12:1: [sweep] is missing 'bound' (the bounds to run, e.g. \"1..200:5\")");
+  check_bad(base + "\n[sweep]\nbound = \"1..4\"\nconfig = 2\n",
+            ":14:10: 'config' must be <= 1, got 2");
+  check_bad(base + "\n[sweep]\nbound = \"1..4\"\nstep = 2\n",
+            ":14:1: unknown key 'step' in [sweep] (expected bound or config)");
 }

@@ -2,6 +2,7 @@
 // call that started.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -55,8 +56,8 @@ TEST_CASE("the SVG is well-formed, escaped, one rect per span", "[timeline]") {
   std::vector<sim::span> b; // a configuration where nothing started
   auto lanes = sim::assign_lanes(a);
   std::vector<sim::timeline_section> sections{
-    {"limited(3) <err_group> & \"co\"", "6 ms", 6.0, lanes, &a},
-    {"nothing", "0 calls", 0.0, 0, &b},
+    {"limited(3) <err_group> & \"co\"", "6 ms", 6.0, lanes, 3, &a},
+    {"nothing", "0 calls", 0.0, 0, 0, &b},
   };
   std::ostringstream out;
   sim::write_timeline_svg(out, "title with <tags> & 'quotes'", {"svc<1>", "b&b"}, sections);
@@ -205,4 +206,82 @@ wrapper = "gather_errs"
     }
     CHECK(drawn == reported);
   }
+}
+
+TEST_CASE("the in-flight curve counts the calls between start and end", "[timeline]") {
+  std::vector<sim::span> spans{make_span(0, 0, 10), make_span(1, 0, 5), make_span(2, 5, 8),
+                               make_span(3, 6, 9)};
+  // Ten slices of 1 ms: 2 in flight until 5 (call 1 hands its slot to call
+  // 2 at 5: still 2), 3 from 6 to 8, then 2, then 1.
+  auto c = sim::in_flight_curve(spans, 10, 10);
+  CHECK(c == std::vector<std::size_t>{2, 2, 2, 2, 2, 2, 3, 3, 2, 1});
+  CHECK(sim::in_flight_curve({}, 10, 4) == std::vector<std::size_t>{0, 0, 0, 0});
+  // The curve's peak is the lanes' count.
+  auto lanes = sim::assign_lanes(spans);
+  CHECK(*std::max_element(c.begin(), c.end()) == lanes);
+}
+
+TEST_CASE("every section shares one time axis, the longest run's", "[timeline]") {
+  std::vector<sim::span> slow{make_span(0, 0, 400), make_span(1, 400, 800)};
+  std::vector<sim::span> fast{make_span(0, 0, 40), make_span(1, 0, 40)};
+  sim::assign_lanes(slow);
+  sim::assign_lanes(fast);
+  std::vector<sim::timeline_section> sections{
+    {"limited(1)", "800 ms", 800.0, 1, 1, &slow},
+    {"limited(2)", "40 ms", 40.0, 2, 2, &fast},
+  };
+  std::ostringstream out;
+  sim::write_timeline_svg(out, "axis", {"svc"}, sections);
+  auto svg = out.str();
+  auto x = check_xml(svg);
+  INFO(x.error);
+  CHECK(x.ok);
+  CHECK(count_of(svg, "data-axis-ms=\"800\"") == 2);
+  // The short run's wall line sits at 40/800 of the axis (20 + 920 x 0.05),
+  // and its own duration is noted beside it.
+  CHECK(count_of(svg, "<line class=\"wall\" x1=\"66\"") == 1);
+  CHECK(svg.find("40 ms (5% of the axis)") != std::string::npos);
+  CHECK(count_of(svg, "class=\"inflight\" data-peak=\"2\"") == 1);
+  CHECK(count_of(svg, "class=\"bound\" data-bound=\"2\"") == 1);
+}
+
+TEST_CASE("past 200 lanes, lanes share rows and the section says so", "[timeline]") {
+  std::vector<sim::span> spans;
+  for (std::uint64_t i = 0; i < 1000; ++i)
+    spans.push_back(make_span(i, 0, 5));
+  auto lanes = sim::assign_lanes(spans);
+  REQUIRE(lanes == 1000);
+  std::vector<sim::timeline_section> sections{{"unlimited", "5 ms", 5.0, lanes, 0, &spans}};
+  std::ostringstream out;
+  sim::write_timeline_svg(out, "many", {"svc"}, sections);
+  auto svg = out.str();
+  CHECK(check_xml(svg).ok);
+  CHECK(svg.find("1000 lanes drawn 5 to a row") != std::string::npos);
+  CHECK(count_of(svg, "class=\"span ok\"") == 1000); // every call is still drawn
+  CHECK(count_of(svg, "class=\"bound\"") == 0);      // unlimited: no bound line
+}
+
+TEST_CASE("small text: one lane, one call, the first item", "[timeline][cli]") {
+  sim_test::temp_dir dir;
+  auto scenario = dir.write("one.toml", R"(
+[services.p]
+latency = { dist = "fixed", ms = 1 }
+[workload]
+items = 3
+fetch = ["p"]
+serial_sample = 1
+[[config]]
+executor = "limited"
+bound = 1
+wrapper = "collect"
+)");
+  auto svg_path = dir.file("one.svg");
+  auto r = sim_test::run_cli({scenario, "--timeline", svg_path});
+  REQUIRE(r.status == 0);
+  auto svg = sim_test::read_file(svg_path);
+  CHECK(svg.find("(the first item only), 1 call started, 1 lane,") != std::string::npos);
+  CHECK(svg.find(" 1 lanes") == std::string::npos);
+  CHECK(svg.find(" 1 calls") == std::string::npos);
+  CHECK(r.out.find("3 values, in submission order") != std::string::npos);
+  CHECK(r.out.find("3 items x [p] = 3 calls") != std::string::npos);
 }
