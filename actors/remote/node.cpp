@@ -154,6 +154,8 @@ public:
   /// Drops every exit message: the node is linked to nothing, and CAF would
   /// let any connected peer terminate it with one (`exit_reason::kill`
   /// cannot even be handled). The node stops only through `node::stop()`.
+  using caf::event_based_actor::enqueue;
+
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
     if (ptr && ptr->content().match_elements<caf::exit_msg>())
       return;

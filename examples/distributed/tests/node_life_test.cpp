@@ -321,3 +321,47 @@ TEST_CASE("a node short of threads fails the tasks it cannot start and keeps ser
   CHECK(nodes.alive(0));
   std::remove(err.c_str());
 }
+
+TEST_CASE("a node that fails every task at once does not draw the work") {
+  // A node shutting down answers every request at once with an error; one
+  // task that ignores its context keeps it (and its connections) up.
+  test::node_process bad({"--stop-grace", "60000"});
+  test::node_process good;
+  client c;
+  auto nodes = c.connect({&bad, &good});
+  parallel::collect_with_errs<int64_t> stuck(
+    remote::spread(parallel::unlimited(*c.sys), c.connect({&bad})));
+  remote::go_remote(stuck, examples::fib, 45);
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 1;
+  }));
+  bad.kill(SIGTERM);
+  auto answered = [&] {
+    auto st = nodes.stats(0);
+    return st ? st->failed : 0;
+  };
+  // Shutting down: it answers at once, with an error.
+  REQUIRE(eventually([&] {
+    parallel::collect_with_errs<int32_t> probe(
+      remote::spread(parallel::unlimited(*c.sys), c.connect({&bad})));
+    remote::go_remote(probe, examples::pid);
+    return probe.wait().errors.size() == 1;
+  }));
+  auto before = answered();
+  auto ex = remote::spread(parallel::unlimited(*c.sys), nodes, per_node(4));
+  parallel::collect_with_errs<int32_t> col(ex);
+  for (int i = 0; i < 200; ++i)
+    remote::go_remote(col, examples::work, i, 2);
+  auto got = col.wait();
+  auto split = ex.node_stats();
+  std::cout << "[measured] failing node got " << split[0].failed << " of 200 tasks, "
+            << "the good one " << split[1].ok << "\n";
+  CHECK(split[0].failed + split[1].ok == 200);
+  CHECK(answered() - before == split[0].failed);
+  // Least loaded alone would send it nearly all of them (it answers in
+  // microseconds, the good node in 2 ms); paused after three failures in a
+  // row, it gets a handful of probes.
+  CHECK(split[0].failed < 100);
+  CHECK(split[1].ok > 100);
+}
