@@ -230,20 +230,23 @@ public:
         if (!st)
           return;
         // Connecting blocks: a detached helper does it and reports back.
-        auto addr = st->nodes.at(i)->addr;
+        const auto addr = st->nodes.at(i)->addr;
         auto timeout = opts_.timeout;
         auto self = caf::actor_cast<caf::actor>(this);
-        system().spawn<caf::detached>([=](caf::blocking_actor* helper) {
+        // (The index is passed as an argument: CAF 0.17.6 dereferences a
+        // null pointer when a function-based actor gets no arguments.)
+        auto attempt_once = [=](caf::blocking_actor* helper, std::size_t node) {
           auto& sys = helper->system();
           auto hdl = try_connect_one(sys, addr, clock::now() + timeout, timeout);
           std::optional<std::vector<std::string>> tasks;
           if (hdl)
             tasks = ask_tasks(sys, *hdl, timeout);
           // (CAF messages hold only serialisable types: no std::optional.)
-          helper->send(self, attempt_atom::value, i, attempt,
+          helper->send(self, attempt_atom::value, node, attempt,
                        hdl ? *hdl : caf::actor{}, tasks.has_value(),
                        tasks ? std::move(*tasks) : std::vector<std::string>{});
-        });
+        };
+        system().spawn<caf::detached>(attempt_once, i);
       },
       [this](attempt_atom, std::size_t i, std::size_t attempt, caf::actor& hdl,
              bool tasks_known, std::vector<std::string>& names) {

@@ -329,8 +329,9 @@ TEST_CASE("a node that fails every task at once does not draw the work") {
   test::node_process good;
   client c;
   auto nodes = c.connect({&bad, &good});
+  auto bad_only = c.connect({&bad}); // before it stops listening
   parallel::collect_with_errs<int64_t> stuck(
-    remote::spread(parallel::unlimited(*c.sys), c.connect({&bad})));
+    remote::spread(parallel::unlimited(*c.sys), bad_only));
   remote::go_remote(stuck, examples::fib, 45);
   REQUIRE(eventually([&] {
     auto st = nodes.stats(0);
@@ -344,7 +345,7 @@ TEST_CASE("a node that fails every task at once does not draw the work") {
   // Shutting down: it answers at once, with an error.
   REQUIRE(eventually([&] {
     parallel::collect_with_errs<int32_t> probe(
-      remote::spread(parallel::unlimited(*c.sys), c.connect({&bad})));
+      remote::spread(parallel::unlimited(*c.sys), bad_only));
     remote::go_remote(probe, examples::pid);
     return probe.wait().errors.size() == 1;
   }));
