@@ -14,6 +14,19 @@ context_state::context_state(std::shared_ptr<context_state> parent,
     effective_deadline_ = parent_->effective_deadline_;
 }
 
+context_state::~context_state() {
+  if (timer_entry_)
+    deadline_timer::instance().unschedule(*timer_entry_);
+}
+
+bool context_state::track_deadline(const deadline_timer::key& k) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (cancelled_.load(std::memory_order_relaxed))
+    return false;
+  timer_entry_ = k;
+  return true;
+}
+
 void context_state::attach_to_parent() {
   // Registering runs the callback at once if the parent is already cancelled.
   if (parent_)
@@ -51,13 +64,19 @@ error context_state::cause() const {
 error context_state::cancel(error cause) const {
   if (!cause)
     cause = make_error(errc::cancelled);
+  std::optional<deadline_timer::key> entry;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (cancelled_.load(std::memory_order_relaxed))
       return cause_;
     cause_ = cause;
     cancelled_.store(true, std::memory_order_release);
+    entry.swap(timer_entry_);
   }
+  // A cancelled context needs no deadline: leave the timer now, so a task
+  // that ended releases everything, however far away its deadline was.
+  if (entry)
+    deadline_timer::instance().unschedule(*entry);
   // Outside the lock: callbacks (children, group supervisors) read our cause.
   source_.request_stop();
   return cause;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stop_token>
 
+#include "deadline_timer.hpp"
 #include "parallel/error.hpp"
 
 namespace parallel::detail {
@@ -24,6 +25,9 @@ public:
 
   context_state(const context_state&) = delete;
   context_state& operator=(const context_state&) = delete;
+
+  /// Leaves the deadline timer, if still there.
+  ~context_state();
 
   /// Wires this state to its parent: call once, right after construction.
   void attach_to_parent();
@@ -52,6 +56,11 @@ public:
     return source_.get_token();
   }
 
+  /// Remembers the deadline timer's entry for this context, to remove it
+  /// when cancelled or destroyed. False if already cancelled (the caller
+  /// removes the entry then).
+  bool track_deadline(const deadline_timer::key& k);
+
   /// The earliest deadline on the path to the root.
   std::optional<clock::time_point> deadline() const noexcept {
     return effective_deadline_;
@@ -72,6 +81,8 @@ private:
   mutable std::atomic<bool> cancelled_{false};
   mutable std::stop_source source_;
   std::optional<std::stop_callback<forward_cancel>> on_parent_stop_;
+  // The deadline timer's entry, while there is one (guarded by mtx_).
+  mutable std::optional<deadline_timer::key> timer_entry_;
 };
 
 } // namespace parallel::detail

@@ -20,32 +20,56 @@ deadline_timer::~deadline_timer() {
 
 void deadline_timer::schedule(clock::time_point when,
                               std::weak_ptr<context_state> ctx) {
+  auto st = ctx.lock();
+  if (!st)
+    return;
+  key k;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    queue_.push(entry{when, std::move(ctx)});
+    k = key{when, next_serial_++};
+    entries_.emplace(k, std::move(ctx));
   }
+  // Cancelled meanwhile (its parent was, say): it must not stay behind.
+  if (!st->track_deadline(k))
+    unschedule(k);
   cv_.notify_one();
+}
+
+void deadline_timer::unschedule(const key& k) {
+  std::weak_ptr<context_state> gone; // released outside the lock
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = entries_.find(k); i != entries_.end()) {
+    gone = std::move(i->second);
+    entries_.erase(i);
+  }
+}
+
+std::size_t deadline_timer::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return entries_.size();
 }
 
 void deadline_timer::run(std::stop_token stop) {
   std::unique_lock<std::mutex> lk{mtx_};
   while (!stop.stop_requested()) {
-    if (queue_.empty()) {
-      cv_.wait(lk, stop, [this] { return !queue_.empty(); });
+    if (entries_.empty()) {
+      cv_.wait(lk, stop, [this] { return !entries_.empty(); });
       continue;
     }
-    auto next = queue_.top().when;
+    auto next = entries_.begin()->first.first;
     if (clock::now() < next) {
       // Wake for an earlier entry, for stop, or at `next`.
-      cv_.wait_until(lk, stop, next,
-                     [this, next] { return queue_.top().when < next; });
+      cv_.wait_until(lk, stop, next, [this, next] {
+        return !entries_.empty() && entries_.begin()->first.first < next;
+      });
       continue;
     }
-    auto ctx = queue_.top().ctx;
-    queue_.pop();
+    auto ctx = std::move(entries_.begin()->second);
+    entries_.erase(entries_.begin());
     lk.unlock();
     if (auto st = ctx.lock())
       st->cancel(make_error(errc::deadline_exceeded));
+    ctx.reset();
     lk.lock();
   }
 }

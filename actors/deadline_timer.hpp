@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <thread>
-#include <vector>
+#include <utility>
 
 namespace parallel::detail {
 
@@ -15,15 +17,28 @@ class context_state;
 
 /// Cancels contexts with `errc::deadline_exceeded` when their deadline comes,
 /// so that waiters on a context's `stop_token` wake up even if nobody polls.
-/// One lazily started thread per process; it holds contexts weakly, so a
-/// forgotten context costs one queue entry until its deadline.
+/// One lazily started thread per process. It holds contexts weakly, and a
+/// context leaves the timer as soon as it is cancelled or destroyed: a task
+/// that ended keeps nothing here, however far away its deadline was (a weak
+/// pointer would otherwise pin the context's whole allocation until then).
 class deadline_timer {
 public:
   using clock = std::chrono::steady_clock;
 
+  /// Identifies one scheduled context: its deadline and a serial number.
+  using key = std::pair<clock::time_point, uint64_t>;
+
   static deadline_timer& instance();
 
+  /// Schedules `ctx` (not yet cancelled) for `when`; records the entry's key
+  /// in it, so that it leaves the timer when cancelled or destroyed.
   void schedule(clock::time_point when, std::weak_ptr<context_state> ctx);
+
+  /// Removes the entry `k`, if it is still there.
+  void unschedule(const key& k);
+
+  /// Contexts waiting for their deadline (for tests and diagnostics).
+  std::size_t size() const;
 
   ~deadline_timer();
 
@@ -32,17 +47,10 @@ private:
 
   void run(std::stop_token stop);
 
-  struct entry {
-    clock::time_point when;
-    std::weak_ptr<context_state> ctx;
-    bool operator>(const entry& other) const {
-      return when > other.when;
-    }
-  };
-
-  std::mutex mtx_;
+  mutable std::mutex mtx_;
   std::condition_variable_any cv_;
-  std::priority_queue<entry, std::vector<entry>, std::greater<entry>> queue_;
+  std::map<key, std::weak_ptr<context_state>> entries_; // earliest first
+  uint64_t next_serial_ = 1;
   std::jthread thread_;
 };
 

@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 #include <future>
+#include <optional>
 #include <set>
 
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/blocking_actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
@@ -171,12 +174,36 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
   }
 }
 
-/// Monitors the nodes and marks them down when they die.
+/// What a node says it offers: its task names, sorted, or nothing if it
+/// did not answer the question (a node of an older version).
+std::optional<std::vector<std::string>> ask_tasks(caf::actor_system& sys,
+                                                  const caf::actor& node,
+                                                  milliseconds timeout) {
+  std::optional<std::vector<std::string>> out;
+  caf::scoped_actor self{sys};
+  self->request(node, timeout, tasks_atom::value)
+    .receive([&](std::vector<std::string>& names) {
+               std::sort(names.begin(), names.end());
+               out = std::move(names);
+             },
+             [&](caf::error&) {});
+  return out;
+}
+
+/// watcher -> itself: time to try connecting to node `i` again.
+using retry_atom = caf::atom_constant<caf::atom("prretry")>;
+/// reconnect attempt -> watcher: how the attempt for node `i` went.
+using attempt_atom = caf::atom_constant<caf::atom("prattmpt")>;
+
+/// Monitors the nodes and marks them down when they die; then connects to a
+/// node that went down again, with backoff between attempts, and marks it up
+/// once a new connection completed its handshake.
 class watcher : public caf::event_based_actor {
 public:
   watcher(caf::actor_config& cfg, std::weak_ptr<detail::cluster_state> st,
-          std::vector<caf::actor> nodes)
-    : caf::event_based_actor(cfg), st_(std::move(st)), nodes_(std::move(nodes)) {
+          std::vector<caf::actor> nodes, connect_options opts)
+    : caf::event_based_actor(cfg), st_(std::move(st)), nodes_(std::move(nodes)),
+      opts_(opts) {
   }
 
   caf::behavior make_behavior() override {
@@ -184,13 +211,62 @@ public:
       monitor(n);
     nodes_.clear();
     set_down_handler([this](caf::down_msg& dm) {
-      if (auto st = st_.lock())
-        if (auto i = st->index_of(dm.source))
-          st->mark_down(*i);
+      auto st = st_.lock();
+      if (!st)
+        return;
+      auto i = st->index_of(dm.source);
+      // A down message about an earlier connection of a node that is back
+      // says nothing about the current one.
+      if (!i || st->nodes[*i]->handle().address() != dm.source)
+        return;
+      st->mark_down(*i);
+      if (opts_.reconnect_backoff.count() > 0)
+        delayed_send(this, opts_.reconnect_backoff, retry_atom::value, *i,
+                     std::size_t{0});
     });
     return {
-      [](ok_atom) {
-        // Nothing to do: the watcher only receives down messages.
+      [this](retry_atom, std::size_t i, std::size_t attempt) {
+        auto st = st_.lock();
+        if (!st)
+          return;
+        // Connecting blocks: a detached helper does it and reports back.
+        const auto addr = st->nodes.at(i)->addr;
+        auto timeout = opts_.timeout;
+        auto self = caf::actor_cast<caf::actor>(this);
+        // (The index is passed as an argument: CAF 0.17.6 dereferences a
+        // null pointer when a function-based actor gets no arguments.)
+        auto attempt_once = [=](caf::blocking_actor* helper, std::size_t node) {
+          auto& sys = helper->system();
+          auto hdl = try_connect_one(sys, addr, clock::now() + timeout, timeout);
+          std::optional<std::vector<std::string>> tasks;
+          if (hdl)
+            tasks = ask_tasks(sys, *hdl, timeout);
+          // (CAF messages hold only serialisable types: no std::optional.)
+          helper->send(self, attempt_atom::value, node, attempt,
+                       hdl ? *hdl : caf::actor{}, tasks.has_value(),
+                       tasks ? std::move(*tasks) : std::vector<std::string>{});
+        };
+        system().spawn<caf::detached>(attempt_once, i);
+      },
+      [this](attempt_atom, std::size_t i, std::size_t attempt, caf::actor& hdl,
+             bool tasks_known, std::vector<std::string>& names) {
+        std::optional<std::vector<std::string>> tasks;
+        if (tasks_known)
+          tasks = std::move(names);
+        auto st = st_.lock();
+        if (!st)
+          return;
+        if (hdl) {
+          monitor(hdl);
+          st->mark_up(i, std::move(hdl), std::move(tasks));
+          return;
+        }
+        // Backoff: the first delay, doubled per failed attempt, capped.
+        auto delay = opts_.reconnect_backoff;
+        for (std::size_t k = 0; k <= attempt && delay < opts_.reconnect_max_backoff; ++k)
+          delay *= 2;
+        delay = std::min(delay, opts_.reconnect_max_backoff);
+        delayed_send(this, delay, retry_atom::value, i, attempt + 1);
       },
     };
   }
@@ -198,6 +274,7 @@ public:
 private:
   std::weak_ptr<detail::cluster_state> st_;
   std::vector<caf::actor> nodes_;
+  connect_options opts_;
 };
 
 } // namespace
@@ -257,9 +334,58 @@ expected<std::vector<node_address>> parse_node_list(const std::string& text) {
   return out;
 }
 
-// -- cluster_state ------------------------------------------------------------
+// -- node_entry / cluster_state ---------------------------------------------
 
 namespace detail {
+
+node_entry::node_entry(node_address address, caf::actor handle,
+                       std::optional<std::vector<std::string>> tasks)
+  : name(address.to_string()), addr(std::move(address)),
+    handle_(std::move(handle)), tasks_(std::move(tasks)) {
+}
+
+caf::actor node_entry::handle() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return handle_;
+}
+
+bool node_entry::is(const caf::actor_addr& who) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (handle_.address() == who)
+    return true;
+  return std::find(former_.begin(), former_.end(), who) != former_.end();
+}
+
+bool node_entry::offers(const std::string& task) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return !tasks_ || std::binary_search(tasks_->begin(), tasks_->end(), task);
+}
+
+bool node_entry::tasks_known() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return tasks_.has_value();
+}
+
+std::string node_entry::offer_text() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!tasks_)
+    return "tasks unknown";
+  if (tasks_->empty())
+    return "no tasks";
+  std::string out;
+  for (auto& t : *tasks_)
+    out += (out.empty() ? "" : ", ") + t;
+  return out;
+}
+
+void node_entry::reconnected(caf::actor handle,
+                             std::optional<std::vector<std::string>> tasks) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (handle_ != handle)
+    former_.push_back(handle_.address());
+  handle_ = std::move(handle);
+  tasks_ = std::move(tasks);
+}
 
 cluster_state::~cluster_state() {
   if (watcher_)
@@ -269,13 +395,13 @@ cluster_state::~cluster_state() {
 void cluster_state::start() {
   std::vector<caf::actor> handles;
   for (auto& n : nodes)
-    handles.push_back(n->handle);
-  watcher_ = sys_.spawn<watcher>(weak_from_this(), std::move(handles));
+    handles.push_back(n->handle());
+  watcher_ = sys_.spawn<watcher>(weak_from_this(), std::move(handles), opts_);
 }
 
 std::optional<std::size_t> cluster_state::index_of(const caf::actor_addr& who) const {
   for (std::size_t i = 0; i < nodes.size(); ++i)
-    if (nodes[i]->handle.address() == who)
+    if (nodes[i]->is(who))
       return i;
   return std::nullopt;
 }
@@ -283,6 +409,18 @@ std::optional<std::size_t> cluster_state::index_of(const caf::actor_addr& who) c
 void cluster_state::mark_down(std::size_t i) {
   if (!nodes.at(i)->alive.exchange(false))
     return;
+  poke_lanes();
+}
+
+void cluster_state::mark_up(std::size_t i, caf::actor handle,
+                            std::optional<std::vector<std::string>> tasks) {
+  auto& n = *nodes.at(i);
+  n.reconnected(std::move(handle), std::move(tasks));
+  n.alive = true;
+  poke_lanes();
+}
+
+void cluster_state::poke_lanes() {
   std::vector<std::shared_ptr<remote_lane>> lanes;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -301,6 +439,13 @@ void cluster_state::mark_down(std::size_t i) {
 bool cluster_state::any_alive() const {
   for (auto& n : nodes)
     if (n->alive)
+      return true;
+  return false;
+}
+
+bool cluster_state::any_tasks_known() const {
+  for (auto& n : nodes)
+    if (n->tasks_known())
       return true;
   return false;
 }
@@ -331,7 +476,7 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
     pending.push_back(std::async(std::launch::async, [&sys, addr, deadline, &opts] {
       return try_connect_one(sys, addr, deadline, opts.timeout);
     }));
-  auto st = std::make_shared<detail::cluster_state>(sys);
+  auto st = std::make_shared<detail::cluster_state>(sys, opts);
   error first;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto hdl = pending[i].get();
@@ -340,10 +485,8 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
         first = std::move(hdl.error());
       continue;
     }
-    auto entry = std::make_unique<detail::node_entry>();
-    entry->name = nodes[i].to_string();
-    entry->handle = std::move(*hdl);
-    st->nodes.push_back(std::move(entry));
+    st->nodes.push_back(std::make_unique<detail::node_entry>(nodes[i], std::move(*hdl),
+                                                             std::nullopt));
   }
   if (first)
     return first;
@@ -354,12 +497,19 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
     for (std::size_t j = 0; j < i; ++j) {
       auto& a = *st->nodes[j];
       auto& b = *st->nodes[i];
-      if (a.handle != b.handle)
+      if (a.handle() != b.handle())
         continue;
       if (a.name == b.name)
         return make_error("node " + a.name + " is listed twice");
       return make_error(a.name + " and " + b.name + " are the same node");
     }
+  // Each node says which tasks it offers: groups route each task to the
+  // nodes that offer it.
+  for (auto& n : st->nodes) {
+    auto left = std::max<long>(1, ms_left(deadline));
+    if (auto tasks = ask_tasks(sys, n->handle(), milliseconds{left}))
+      n->reconnected(n->handle(), std::move(tasks));
+  }
   st->start();
   return cluster{std::move(st)};
 }
@@ -382,7 +532,11 @@ const std::string& cluster::name(std::size_t i) const {
 }
 
 caf::actor cluster::handle(std::size_t i) const {
-  return st_->nodes.at(i)->handle;
+  return st_->nodes.at(i)->handle();
+}
+
+std::string cluster::offers(std::size_t i) const {
+  return st_->nodes.at(i)->offer_text();
 }
 
 bool cluster::alive(std::size_t i) const {

@@ -5,7 +5,10 @@
 #include <fstream>
 #include <memory>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <openssl/ssl.h>
 
 #include <caf/io/middleman.hpp>
@@ -51,6 +54,40 @@ ssl_ctx make_ssl_ctx(const tls_options& tls) {
                                            const_cast<std::string*>(&tls.passphrase));
   }
   return ctx;
+}
+
+/// Why the certificates in the PEM file `path` are not valid now ("has
+/// expired on ...", "is not valid before ..."), naming the file and the
+/// certificate's subject; "" if every one of them is.
+std::string validity_problem(const std::string& path, const std::string& what) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> in{BIO_new_file(path.c_str(), "r"),
+                                               BIO_free};
+  if (!in)
+    return {};
+  auto when = [](const ASN1_TIME* t) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> out{BIO_new(BIO_s_mem()), BIO_free};
+    ASN1_TIME_print(out.get(), t);
+    char* data = nullptr;
+    auto n = BIO_get_mem_data(out.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+  };
+  std::string problem;
+  while (problem.empty()) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert{
+      PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr), X509_free};
+    if (!cert)
+      break;
+    char subject[256] = {};
+    X509_NAME_oneline(X509_get_subject_name(cert.get()), subject, sizeof(subject));
+    if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0)
+      problem = what + " " + path + " has expired (certificate " + subject
+                + " was valid until " + when(X509_get0_notAfter(cert.get())) + ")";
+    else if (X509_cmp_current_time(X509_get0_notBefore(cert.get())) >= 0)
+      problem = what + " " + path + " is not valid yet (certificate " + subject
+                + " is valid from " + when(X509_get0_notBefore(cert.get())) + ")";
+  }
+  ERR_clear_error(); // the end of the file reads as an error
+  return problem;
 }
 
 } // namespace
@@ -109,6 +146,12 @@ error check_tls(const tls_options& tls) {
   if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
     return make_error("TLS CA file " + tls.ca_file
                       + " holds no usable PEM certificate: " + ssl_reason());
+  // Peers refuse a certificate outside its validity dates, with nothing
+  // better than "TLS handshake failed": say so now, naming the file.
+  if (auto why = validity_problem(tls.certificate, "TLS certificate"); !why.empty())
+    return make_error(why);
+  if (auto why = validity_problem(tls.ca_file, "TLS CA file"); !why.empty())
+    return make_error(why);
   return {};
 }
 

@@ -2,12 +2,15 @@
 #include "parallel/remote/node.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <cxxabi.h>
 
@@ -31,6 +34,13 @@ namespace {
 /// worker -> node actor: a task finished with this reply.
 using done_atom = caf::atom_constant<caf::atom("prdone")>;
 
+/// node_state -> node actor: shut down (only once `stopping` is set, so a
+/// peer sending this atom achieves nothing).
+using shutdown_atom = caf::atom_constant<caf::atom("prshutdn")>;
+
+/// node actor -> itself: the grace period of a shutdown is over.
+using grace_atom = caf::atom_constant<caf::atom("prgrace")>;
+
 /// Groups whose cancellation a node remembers, to refuse their late requests.
 constexpr std::size_t remembered_cancellations = 4096;
 
@@ -42,6 +52,47 @@ struct counters {
   std::atomic<uint64_t> failed{0};
   std::atomic<uint64_t> panicked{0};
   std::atomic<uint64_t> cancelled{0};
+  /// Set by `node::stop()` before it sends `shutdown_atom`.
+  std::atomic<bool> stopping{false};
+};
+
+/// The error running tasks get when the node shuts down.
+error shutdown_error() {
+  return error{static_cast<uint8_t>(errc::cancelled), error_category,
+               caf::make_message(std::string{"the parallel node is shutting down"})};
+}
+
+/// Sends a task's reply to the node actor exactly once: when the task ran,
+/// or, if the node's group dropped the task without running it (it could
+/// not start a thread for it, or the group is gone), when the closure dies.
+class reply_once {
+public:
+  reply_once(caf::actor node, uint64_t key, parallel::context pool_ctx)
+    : node_(std::move(node)), key_(key), pool_ctx_(std::move(pool_ctx)) {
+  }
+
+  reply_once(const reply_once&) = delete;
+  reply_once& operator=(const reply_once&) = delete;
+
+  ~reply_once() {
+    if (sent_)
+      return;
+    std::string why = "the node could not run the task";
+    if (auto cause = pool_ctx_.cause())
+      why += " (" + message(cause) + ")";
+    send(caf::make_message(fail_atom::value, make_error(why)));
+  }
+
+  void send(caf::message reply) {
+    sent_ = true;
+    caf::anon_send(node_, done_atom::value, key_, std::move(reply));
+  }
+
+private:
+  caf::actor node_;
+  uint64_t key_;
+  parallel::context pool_ctx_;
+  bool sent_ = false;
 };
 
 /// The reply for the exception in flight: its type's name and what().
@@ -60,21 +111,58 @@ caf::message panic_reply() {
   return caf::make_message(panic_atom::value, std::move(type), std::move(what));
 }
 
+/// The group the node's tasks run on. If it panics (today: a worker thread
+/// could not be started), the node makes a new one for later tasks; the
+/// tasks of this one fail with the reason.
+struct worker_pool {
+  explicit worker_pool(parallel::executor e) : ex(std::move(e)) {
+  }
+
+  /// Why the group failed, if it did ("" if it did not).
+  const std::string& failure() {
+    if (failure_.empty() && is(ex.group_context().cause(), errc::panicked)) {
+      failure_ = "its worker pool failed";
+      try {
+        ex.go([](const parallel::context&) {}); // rethrows the group's panic
+      } catch (const std::exception& e) {
+        failure_ += std::string{": "} + e.what();
+      } catch (...) {
+        // Not a std::exception: nothing more to say.
+      }
+    }
+    return failure_;
+  }
+
+  parallel::executor ex;
+
+private:
+  std::string failure_;
+};
+
 class node_actor : public caf::event_based_actor {
 public:
   node_actor(caf::actor_config& cfg, std::shared_ptr<const registry> reg,
-             std::size_t max_in_flight, std::shared_ptr<counters> stats)
+             std::size_t max_in_flight, std::chrono::milliseconds stop_grace,
+             std::shared_ptr<counters> stats)
     : caf::event_based_actor(cfg),
       reg_(std::move(reg)),
       max_in_flight_(max_in_flight),
+      stop_grace_(stop_grace),
       stats_(std::move(stats)) {
   }
 
+  /// Drops every exit message: the node is linked to nothing, and CAF would
+  /// let any connected peer terminate it with one (`exit_reason::kill`
+  /// cannot even be handled). The node stops only through `node::stop()`.
+  using caf::event_based_actor::enqueue;
+
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
+    if (ptr && ptr->content().match_elements<caf::exit_msg>())
+      return;
+    caf::event_based_actor::enqueue(std::move(ptr), eu);
+  }
+
   caf::behavior make_behavior() override {
-    pool_.emplace(max_in_flight_ == 0
-                    ? parallel::unlimited(system())
-                    : parallel::limited(system(), parallel::context::background(),
-                                        max_in_flight_));
     set_down_handler([this](caf::down_msg& dm) {
       // A client's requester is gone (finished, or its node died or was
       // disconnected): its tasks have nobody to report to.
@@ -84,9 +172,49 @@ public:
     });
     return {
       [this](run_atom, uint64_t group, std::string& name, caf::message& args,
-             int64_t deadline) { run(group, name, args, deadline); },
+             int64_t deadline) {
+        // Read the sender first: in CAF 0.17.6 make_response_promise() moves
+        // it out of the mailbox element, and current_sender() is null after.
+        auto sender = current_sender();
+        auto rp = make_response_promise();
+        std::optional<uint64_t> key;
+        // A handler that throws would terminate the node: answer instead
+        // (a worker thread that cannot be started, say).
+        try {
+          run(group, name, args, deadline, sender, rp, key);
+        } catch (const std::exception& e) {
+          refuse(rp, key, std::string{"the node could not run the task: "} + e.what());
+        } catch (...) {
+          refuse(rp, key, "the node could not run the task");
+        }
+      },
       [this](done_atom, uint64_t key, caf::message& reply) {
+        --live_;
+        if (auto i = running_.find(key); i != running_.end()
+                                         && !reply.match_element<ok_atom>(0)) {
+          // A task that ended because its pool failed: say why.
+          if (auto& why = i->second.pool->failure(); !why.empty())
+            reply = caf::make_message(fail_atom::value,
+                                      make_error("the node could not run the task: "
+                                                 + why));
+        }
         finish(key, reply);
+        if (shutting_down_ && live_ == 0)
+          quit();
+      },
+      [this](tasks_atom) { return reg_->names(); },
+      [this](shutdown_atom) {
+        if (stats_->stopping)
+          begin_shutdown();
+      },
+      [this](grace_atom) {
+        if (!stats_->stopping)
+          return;
+        // Tasks that ignore cancellation: stop serving anyway; the process
+        // decides what to do with their threads (see node::wait_stopped).
+        quit(make_error(std::to_string(live_) + " task(s) did not return within "
+                        + std::to_string(stop_grace_.count())
+                        + " ms of the shutdown"));
       },
       [this](cancel_atom, uint64_t group, caf::error& cause) {
         cancel_group(group, cause ? cause : make_error(errc::cancelled));
@@ -115,6 +243,7 @@ private:
     canceller cancel;
     uint64_t group;
     caf::actor_addr sender;
+    std::shared_ptr<worker_pool> pool;
   };
 
   void reply_now(caf::response_promise& rp, error err) {
@@ -122,13 +251,59 @@ private:
     rp.deliver(caf::make_message(fail_atom::value, std::move(err)));
   }
 
+  /// Answers a request that could not be started with `why`.
+  void refuse(caf::response_promise& rp, std::optional<uint64_t> key,
+              const std::string& why) {
+    ++stats_->failed;
+    auto reply = caf::make_message(fail_atom::value, make_error(why));
+    if (key && running_.count(*key) != 0)
+      finish(*key, reply);
+    else if (rp.pending())
+      rp.deliver(std::move(reply));
+  }
+
+  /// The pool tasks run on; made again when its group is gone (it panicked,
+  /// or could not start a thread), so the node keeps serving later tasks.
+  const std::shared_ptr<worker_pool>& pool() {
+    if (!pool_ || pool_->ex.group_context().cancelled())
+      pool_ = std::make_shared<worker_pool>(
+        max_in_flight_ == 0
+          ? parallel::unlimited(system())
+          : parallel::limited(system(), parallel::context::background(),
+                              max_in_flight_));
+    return pool_;
+  }
+
+  /// Stops serving: running tasks are cancelled and answered as cancelled at
+  /// once, later requests are refused, and the actor ends when the tasks
+  /// have returned (or after the grace period).
+  void begin_shutdown() {
+    if (shutting_down_)
+      return;
+    shutting_down_ = true;
+    auto cause = shutdown_error();
+    std::vector<uint64_t> keys;
+    for (auto& [key, r] : running_)
+      keys.push_back(key);
+    for (auto key : keys) {
+      auto reply = caf::make_message(fail_atom::value, cause);
+      finish(key, reply, cause);
+    }
+    if (live_ == 0) {
+      quit();
+      return;
+    }
+    delayed_send(this, stop_grace_, grace_atom::value);
+  }
+
   void run(uint64_t group, const std::string& name, caf::message& args,
-           int64_t deadline) {
+           int64_t deadline, const caf::strong_actor_ptr& sender,
+           caf::response_promise& rp, std::optional<uint64_t>& key_out) {
     ++stats_->received;
-    // Read the sender first: in CAF 0.17.6 make_response_promise() moves it
-    // out of the mailbox element, and current_sender() is null afterwards.
-    auto sender = current_sender();
-    auto rp = make_response_promise();
+    if (shutting_down_) {
+      reply_now(rp, shutdown_error());
+      return;
+    }
     if (auto i = cancelled_.find(group); i != cancelled_.end()) {
       reply_now(rp, make_error(errc::cancelled));
       return;
@@ -142,7 +317,8 @@ private:
                                + "\" (this node has: " + known + ")"));
       return;
     }
-    auto parent = pool_->group_context();
+    auto pool = this->pool();
+    auto parent = pool->ex.group_context();
     auto [ctx, cancel] = deadline >= 0
                            ? with_timeout(parent, std::chrono::nanoseconds{deadline})
                            : with_cancel(parent);
@@ -153,11 +329,15 @@ private:
       if (senders_.insert(from).second)
         monitor(sender);
     }
-    running_.emplace(key, running{rp, cancel, group, from});
+    running_.emplace(key, running{rp, cancel, group, from, pool});
     groups_[group].insert(key);
-    auto self = caf::actor_cast<caf::actor>(this);
-    pool_->go([self, key, entry, reg = reg_, ctx = ctx, args = std::move(args),
-               stats = stats_](const parallel::context&) mutable {
+    key_out = key;
+    // From here on, the task's done message comes exactly once.
+    auto out = std::make_shared<reply_once>(caf::actor_cast<caf::actor>(this),
+                                            key, parent);
+    ++live_;
+    pool->ex.go([out, entry, ctx = ctx, args = std::move(args),
+             stats = stats_](const parallel::context&) mutable {
       auto now = ++stats->running;
       auto peak = stats->peak_running.load();
       while (now > peak && !stats->peak_running.compare_exchange_weak(peak, now))
@@ -177,11 +357,14 @@ private:
         ++stats->panicked;
       else
         ++stats->failed;
-      caf::anon_send(self, done_atom::value, key, std::move(reply));
+      out->send(std::move(reply));
     });
   }
 
-  void finish(uint64_t key, caf::message& reply) {
+  /// Answers request `key` with `reply` (once; later calls do nothing) and
+  /// releases its context with `release` as the cause.
+  void finish(uint64_t key, caf::message& reply,
+              const error& release = make_error(errc::group_done)) {
     auto i = running_.find(key);
     if (i == running_.end())
       return;
@@ -193,7 +376,7 @@ private:
         groups_.erase(g);
     }
     r.rp.deliver(std::move(reply));
-    r.cancel(make_error(errc::group_done)); // releases the context
+    r.cancel(release); // releases the context (and stops a running task)
   }
 
   void cancel_group(uint64_t group, const error& cause) {
@@ -221,24 +404,41 @@ private:
 
   std::shared_ptr<const registry> reg_;
   std::size_t max_in_flight_;
+  std::chrono::milliseconds stop_grace_;
   std::shared_ptr<counters> stats_;
-  std::optional<parallel::executor> pool_;
+  std::shared_ptr<worker_pool> pool_;
   std::unordered_map<uint64_t, running> running_;
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> groups_;
   std::unordered_set<caf::actor_addr> senders_;
   std::unordered_set<uint64_t> cancelled_;
   std::deque<uint64_t> cancel_order_;
   uint64_t next_key_ = 0;
+  std::size_t live_ = 0; // tasks handed to the pool whose done has not come
+  bool shutting_down_ = false;
 };
 
 } // namespace
 
+/// Why and whether the node actor terminated, for `node::wait_stopped`.
+struct exit_record {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool done = false;
+  error reason;
+};
+
+/// Asks the node actor to shut down (it ignores exit messages).
+void request_shutdown(const caf::actor& actor, counters& stats) {
+  stats.stopping = true;
+  caf::anon_send(actor, shutdown_atom::value);
+}
+
 class node_state {
 public:
   node_state(caf::actor_system& sys, caf::actor actor, uint16_t port, bool tls,
-             std::shared_ptr<counters> stats)
+             std::shared_ptr<counters> stats, std::shared_ptr<exit_record> exit)
     : sys_(sys), actor_(std::move(actor)), port_(port), tls_(tls),
-      stats_(std::move(stats)) {
+      stats_(std::move(stats)), exit_(std::move(exit)) {
   }
 
   ~node_state() {
@@ -252,8 +452,18 @@ public:
       caf::io::middleman_actor mm = tls_ ? sys_.openssl_manager().actor_handle()
                                          : sys_.middleman().actor_handle();
       caf::anon_send(mm, caf::unpublish_atom::value, actor_.address(), port_);
-      caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+      request_shutdown(actor_, *stats_);
     });
+  }
+
+  std::optional<error> wait_stopped(std::chrono::milliseconds limit) const {
+    std::unique_lock<std::mutex> lk{exit_->mtx};
+    auto done = [this] { return exit_->done; };
+    if (limit == std::chrono::milliseconds::max())
+      exit_->cv.wait(lk, done);
+    else if (!exit_->cv.wait_for(lk, limit, done))
+      return std::nullopt;
+    return exit_->reason;
   }
 
   uint16_t port() const noexcept {
@@ -276,6 +486,7 @@ private:
   uint16_t port_;
   bool tls_;
   std::shared_ptr<counters> stats_;
+  std::shared_ptr<exit_record> exit_;
   std::once_flag stopped_;
 };
 
@@ -291,7 +502,16 @@ expected<node> node::start(caf::actor_system& sys,
     return make_error("parallel::remote::node::start: no registry");
   auto stats = std::make_shared<detail::counters>();
   auto actor = sys.spawn<detail::node_actor>(std::move(reg), opts.max_in_flight,
-                                             stats);
+                                             opts.stop_grace, stats);
+  auto exit = std::make_shared<detail::exit_record>();
+  actor->attach_functor([exit](const caf::error& reason) {
+    std::lock_guard<std::mutex> guard{exit->mtx};
+    exit->done = true;
+    // A normal end (after stop()) is no error.
+    if (reason && reason != caf::exit_reason::normal)
+      exit->reason = reason;
+    exit->cv.notify_all();
+  });
   const char* host = opts.host.empty() || opts.host == "0.0.0.0"
                        ? nullptr
                        : opts.host.c_str();
@@ -299,12 +519,13 @@ expected<node> node::start(caf::actor_system& sys,
   auto port = tls ? caf::openssl::publish(actor, opts.port, host, true)
                   : sys.middleman().publish(actor, opts.port, host, true);
   if (!port) {
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    detail::request_shutdown(actor, *stats);
     return make_error("cannot listen on " + (host ? opts.host : "*") + ":"
                       + std::to_string(opts.port) + ": " + sys.render(port.error()));
   }
   return node{std::make_shared<detail::node_state>(sys, std::move(actor), *port,
-                                                   tls, std::move(stats))};
+                                                   tls, std::move(stats),
+                                                   std::move(exit))};
 }
 
 uint16_t node::port() const noexcept {
@@ -321,6 +542,10 @@ node_report node::stats() const {
 
 void node::stop() {
   st_->stop();
+}
+
+std::optional<error> node::wait_stopped(std::chrono::milliseconds limit) const {
+  return st_->wait_stopped(limit);
 }
 
 } // namespace parallel::remote

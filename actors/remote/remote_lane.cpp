@@ -1,7 +1,9 @@
 // Routing a group's remote tasks over the cluster's nodes.
 #include "parallel/remote/detail/remote_lane.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -38,6 +40,36 @@ std::mutex lanes_mtx;
 std::unordered_map<const parallel::detail::group_core*, std::weak_ptr<remote_lane>>
   lanes_by_core;
 
+/// The router of one lane of a group: the task `task` (any task if empty).
+class task_router final : public parallel::detail::lane_router {
+public:
+  task_router(std::shared_ptr<remote_lane> lane, std::optional<std::string> task)
+    : lane_(std::move(lane)), task_(std::move(task)) {
+  }
+
+  caf::expected<caf::actor> acquire() override {
+    return lane_->acquire(task_ ? &*task_ : nullptr);
+  }
+
+  void release(const caf::actor& dest) override {
+    lane_->release(dest);
+  }
+
+private:
+  std::shared_ptr<remote_lane> lane_; // the group owns its remote lane
+  std::optional<std::string> task_;
+};
+
+/// Answers in a row that were failures before a node is passed over.
+constexpr std::size_t failures_before_pause = 3;
+
+/// How long a node that keeps failing is passed over: 10 ms after three
+/// failures in a row, doubled with each further failure, at most a second.
+std::chrono::milliseconds failure_pause(std::size_t failures) {
+  auto doublings = std::min<std::size_t>(failures - failures_before_pause, 7);
+  return std::chrono::milliseconds{10 << doublings};
+}
+
 } // namespace
 
 remote_lane::remote_lane(std::shared_ptr<cluster_state> nodes, lane_options opts)
@@ -47,6 +79,7 @@ remote_lane::remote_lane(std::shared_ptr<cluster_state> nodes, lane_options opts
   if (opts_.max_attempts == 0)
     opts_.max_attempts = 1;
   split_.resize(nodes_->nodes.size());
+  health_.resize(nodes_->nodes.size());
   used_.resize(nodes_->nodes.size());
   for (std::size_t i = 0; i < split_.size(); ++i)
     split_[i].node = nodes_->nodes[i]->name;
@@ -72,7 +105,10 @@ void remote_lane::attach(const std::shared_ptr<parallel::detail::group_core>& co
   core_ = core;
   core_key_ = core.get();
   ctx_ = core->ctx();
-  lane_id_ = core->add_lane(shared_from_this());
+  // The lane for nodes that did not say what they offer; it also makes the
+  // group own this object.
+  any_lane_ = core->add_lane(std::make_shared<task_router>(shared_from_this(),
+                                                           std::nullopt));
   nodes_->add_lane(weak_from_this());
   on_cancel_.emplace(ctx_.stop_token(), std::function<void()>{[this] {
                        on_cancelled();
@@ -87,29 +123,78 @@ std::shared_ptr<remote_lane> remote_lane::of(const parallel::detail::group_core&
   return i->second.lock();
 }
 
+std::size_t remote_lane::route(const std::string& name) {
+  std::lock_guard<std::mutex> guard{routes_mtx_};
+  if (!nodes_->any_tasks_known())
+    return any_lane_;
+  if (auto i = routes_.find(name); i != routes_.end())
+    return i->second;
+  auto core = core_.lock();
+  if (!core)
+    return any_lane_; // the group is gone: go_remote reports the misuse
+  auto id = core->add_lane(std::make_shared<task_router>(shared_from_this(), name));
+  routes_.emplace(name, id);
+  return id;
+}
+
 const context& remote_lane::group_context() const {
   return ctx_;
 }
 
-caf::expected<caf::actor> remote_lane::acquire() {
+error remote_lane::no_offer_error(const std::string& task) const {
+  std::string nodes;
+  for (auto& n : nodes_->nodes)
+    nodes += (nodes.empty() ? "" : "; ") + n->name + " offers " + n->offer_text();
+  return make_error("no connected node offers remote task \"" + task + "\" ("
+                    + nodes + ")");
+}
+
+caf::expected<caf::actor> remote_lane::acquire(const std::string* task) {
   std::lock_guard<std::mutex> guard{mtx_};
+  auto now = clock::now();
   auto n = split_.size();
-  std::size_t best = n;
+  std::size_t best = n;        // a node not paused for failures
+  std::size_t best_paused = n; // a node paused for failures
+  bool offered = false;
   bool any_alive = false;
+  bool unpaused_full = false;
+  auto less_loaded = [&](std::size_t i, std::size_t than) {
+    return than == n || split_[i].in_flight < split_[than].in_flight;
+  };
   for (std::size_t k = 0; k < n; ++k) {
     auto i = (next_ + k) % n;
-    auto& s = split_[i];
-    if (!nodes_->nodes[i]->alive) {
-      s.alive = false;
+    auto& node = *nodes_->nodes[i];
+    if (task != nullptr && !node.offers(*task))
       continue;
-    }
+    offered = true;
+    if (!node.alive)
+      continue;
     any_alive = true;
-    if (s.in_flight < opts_.per_node_bound
-        && (best == n || s.in_flight < split_[best].in_flight))
+    auto& s = split_[i];
+    bool room = s.in_flight < opts_.per_node_bound;
+    bool paused = health_[i].failures >= failures_before_pause
+                  && now < health_[i].retry_at;
+    if (!paused && room && less_loaded(i, best))
       best = i;
+    else if (!paused && !room)
+      unpaused_full = true;
+    else if (paused && room && less_loaded(i, best_paused))
+      best_paused = i;
   }
+  if (!offered)
+    return no_offer_error(*task);
   if (!any_alive)
-    return node_down_error("every node is down");
+    return node_down_error(task != nullptr && nodes_->any_alive()
+                             ? "every node offering remote task \"" + *task
+                                 + "\" is down"
+                             : "every node is down");
+  if (best == n) {
+    // A node that keeps failing gets work only when no other node ever
+    // could: a busy healthy node frees a slot soon.
+    if (unpaused_full)
+      return caf::actor{};
+    best = best_paused;
+  }
   if (best == n)
     return caf::actor{};
   next_ = (best + 1) % n;
@@ -117,7 +202,7 @@ caf::expected<caf::actor> remote_lane::acquire() {
   ++s.in_flight;
   s.peak_in_flight = std::max(s.peak_in_flight, s.in_flight);
   used_[best] = true;
-  return nodes_->nodes[best]->handle;
+  return nodes_->nodes[best]->handle();
 }
 
 void remote_lane::release(const caf::actor& dest) {
@@ -127,10 +212,7 @@ void remote_lane::release(const caf::actor& dest) {
 }
 
 std::optional<std::size_t> remote_lane::index_of(const caf::actor& dest) const {
-  for (std::size_t i = 0; i < nodes_->nodes.size(); ++i)
-    if (nodes_->nodes[i]->handle == dest)
-      return i;
-  return std::nullopt;
+  return nodes_->index_of(dest.address());
 }
 
 std::string remote_lane::node_name(const caf::actor& dest) const {
@@ -141,8 +223,16 @@ std::string remote_lane::node_name(const caf::actor& dest) const {
 
 void remote_lane::count_reply(const caf::actor& dest, bool ok) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (auto i = index_of(dest))
-    ++(ok ? split_[*i].ok : split_[*i].failed);
+  auto i = index_of(dest);
+  if (!i)
+    return;
+  ++(ok ? split_[*i].ok : split_[*i].failed);
+  auto& h = health_[*i];
+  if (ok) {
+    h.failures = 0;
+  } else if (++h.failures >= failures_before_pause) {
+    h.retry_at = clock::now() + failure_pause(h.failures);
+  }
 }
 
 bool remote_lane::node_failed(const caf::actor& dest) {
@@ -153,12 +243,15 @@ bool remote_lane::node_failed(const caf::actor& dest) {
       ++split_[*i].lost;
       split_[*i].alive = false;
     }
-    nodes_->mark_down(*i);
+    // Only if `dest` is the node's current connection: a request to an
+    // earlier one says nothing about a node that is back.
+    if (nodes_->nodes[*i]->handle() == dest)
+      nodes_->mark_down(*i);
   }
   return nodes_->any_alive();
 }
 
-std::vector<node_split> remote_lane::split() const {
+std::vector<group_node_stats> remote_lane::split() const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto out = split_;
   for (std::size_t i = 0; i < out.size(); ++i)
@@ -180,7 +273,7 @@ void remote_lane::on_cancelled() {
     std::lock_guard<std::mutex> guard{mtx_};
     for (std::size_t i = 0; i < used_.size(); ++i)
       if (used_[i] && nodes_->nodes[i]->alive)
-        notify.push_back(nodes_->nodes[i]->handle);
+        notify.push_back(nodes_->nodes[i]->handle());
   }
   for (auto& n : notify)
     caf::anon_send(n, cancel_atom::value, group_id_, cause);

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   std::size_t ok = 0, failed = 0, node_down = 0;
-  std::vector<parallel::remote::node_split> split;
+  std::vector<parallel::remote::group_node_stats> split;
   auto t0 = std::chrono::steady_clock::now();
   {
     parallel::remote::lane_options lane;

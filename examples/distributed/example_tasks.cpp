@@ -1,5 +1,6 @@
 #include "example_tasks.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
 #include <stdexcept>
@@ -16,13 +17,28 @@ int64_t naive_fib(int32_t n) {
   return n < 2 ? n : naive_fib(n - 1) + naive_fib(n - 2);
 }
 
+/// Adds a task to a registry unless `only` leaves it out.
+struct filtered_registry {
+  parallel::remote::registry& reg;
+  const std::vector<std::string>& only;
+
+  template <class F>
+  void add(const std::string& name, F fn) {
+    if (only.empty() || std::find(only.begin(), only.end(), name) != only.end())
+      reg.add(name, std::move(fn));
+  }
+};
+
 } // namespace
 
-std::shared_ptr<parallel::remote::registry> make_registry() {
+std::shared_ptr<parallel::remote::registry>
+make_registry(const std::vector<std::string>& only) {
   using parallel::context;
   using parallel::error;
   using parallel::expected;
-  auto reg = std::make_shared<parallel::remote::registry>();
+  auto all = std::make_shared<parallel::remote::registry>();
+  filtered_registry filter{*all, only};
+  auto* reg = &filter;
   reg->add("fib", [](const context& ctx, int32_t n) -> expected<int64_t> {
     if (n < 0 || n > 45)
       return parallel::make_error("fib: n must be in [0, 45]");
@@ -68,7 +84,7 @@ std::shared_ptr<parallel::remote::registry> make_registry() {
     return ctx.cause();
   });
   reg->add("pid", [](const context&) { return static_cast<int32_t>(getpid()); });
-  return reg;
+  return all;
 }
 
 } // namespace examples

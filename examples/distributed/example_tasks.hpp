@@ -25,7 +25,9 @@ namespace examples {
 ///   block() -> error               waits until its context is cancelled (at most
 ///                                  a minute), returns the cause
 ///   pid() -> int32                 the node's process id
-std::shared_ptr<parallel::remote::registry> make_registry();
+/// `only`: the names of the tasks to include (empty: every task).
+std::shared_ptr<parallel::remote::registry>
+make_registry(const std::vector<std::string>& only = {});
 
 /// Typed references for clients (arguments and results checked at compile time).
 inline const parallel::remote::task_ref<int64_t(int32_t)> fib{"fib"};

@@ -3,9 +3,14 @@
 //   parallel-node [--port N] [--host ADDR] [--max-in-flight N]
 //                 [--tls-cert FILE --tls-key FILE --tls-ca FILE]
 //                 [--heartbeat MS] [--connection-timeout MS]
+//                 [--tasks NAME,NAME...] [--stop-grace MS]
 //
 // Prints the port it listens on as its first line (useful with --port 0),
-// then serves until SIGINT or SIGTERM. Listens on 127.0.0.1 unless --host
+// then serves until SIGINT or SIGTERM, which stop it gracefully: it stops
+// listening, cancels the running tasks, answers them as cancelled and exits
+// 0 once they returned (1 if some did not within --stop-grace). If the node
+// stops serving by itself, it exits 1 with the reason on one line, so that a
+// process supervisor can restart it. Listens on 127.0.0.1 unless --host
 // says otherwise (--host 0.0.0.0 for every interface). With the three TLS
 // options it accepts only clients whose certificate the CA signed.
 // Heartbeats (--heartbeat, default 500 ms) tell clients the node is alive:
@@ -16,6 +21,9 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
+#include <vector>
+#include <atomic>
 
 #include <pthread.h>
 
@@ -31,10 +39,14 @@ void usage(const char* why) {
             << "usage: parallel-node [--port N] [--host ADDR] [--max-in-flight N]\n"
             << "                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
             << "                     [--heartbeat MS] [--connection-timeout MS]\n"
+            << "                     [--tasks NAME,NAME...] [--stop-grace MS]\n"
             << "  --heartbeat MS           heartbeat interval, at least 1 (default 500);\n"
             << "                           clients' connection timeouts must exceed it\n"
             << "  --connection-timeout MS  a client silent this long is gone; above\n"
-            << "                           --heartbeat (default 5000)\n";
+            << "                           --heartbeat (default 5000)\n"
+            << "  --tasks NAME,NAME...     serve only these example tasks (default: all)\n"
+            << "  --stop-grace MS          on SIGTERM/SIGINT, wait this long for the\n"
+            << "                           cancelled tasks to return (default 5000)\n";
   std::exit(2);
 }
 
@@ -47,11 +59,36 @@ unsigned long number(const std::string& opt, const char* text, unsigned long max
   return n;
 }
 
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    auto item = text.substr(pos, comma == std::string::npos ? std::string::npos
+                                                            : comma - pos);
+    if (!item.empty())
+      out.push_back(item);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+/// Exits at once with `code`, after flushing: threads of tasks that ignore
+/// cancellation, or of a node that failed, must not keep the process alive.
+[[noreturn]] void exit_now(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::_Exit(code);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   parallel::remote::node_options opts;
   parallel::remote::network_options net;
+  std::vector<std::string> only;
   for (int i = 1; i < argc; ++i) {
     std::string opt = argv[i];
     if (opt == "--help" || opt == "-h")
@@ -75,6 +112,10 @@ int main(int argc, char** argv) {
       net.heartbeat_interval = std::chrono::milliseconds(number(opt, val, 3600000));
     else if (opt == "--connection-timeout")
       net.connection_timeout = std::chrono::milliseconds(number(opt, val, 3600000));
+    else if (opt == "--stop-grace")
+      opts.stop_grace = std::chrono::milliseconds(number(opt, val, 3600000));
+    else if (opt == "--tasks")
+      only = split_names(val);
     else
       usage(("unknown option " + opt).c_str());
   }
@@ -95,7 +136,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto reg = examples::make_registry();
+  auto reg = examples::make_registry(only);
+  if (reg->names().size() != (only.empty() ? examples::make_registry()->names().size()
+                                           : only.size()))
+    usage("--tasks names a task this node does not have");
   caf::actor_system_config cfg;
   parallel::remote::configure(cfg, *reg, net);
   caf::actor_system sys{cfg};
@@ -110,9 +154,26 @@ int main(int argc, char** argv) {
               << (opts.host.empty() ? "*" : opts.host) << ":" << node->port()
               << (net.tls.enabled() ? " (TLS)" : "") << ", at most "
               << opts.max_in_flight << " at once\n";
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    node->stop();
+    std::atomic<bool> signalled{false};
+    std::thread on_signal([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      signalled = true;
+      node->stop();
+    });
+    auto reason = node->wait_stopped();
+    if (!signalled) {
+      // The node stopped serving by itself: nothing here can fix that.
+      std::cerr << "parallel-node: the node stopped serving: "
+                << parallel::message(*reason) << "\n";
+      exit_now(1);
+    }
+    on_signal.join();
+    if (*reason) {
+      std::cerr << "parallel-node: " << parallel::message(*reason) << "\n";
+      exit_now(1);
+    }
+    std::cerr << "parallel-node: stopped\n";
   }
   return 0;
 }

@@ -37,6 +37,14 @@ struct connect_options {
   /// TLS handshake with TLS). Nodes are connected in parallel, so connecting
   /// to any number of nodes fails within about this long.
   std::chrono::milliseconds timeout{3000};
+  /// After a node went down, the cluster connects to it again (same
+  /// address, same `timeout`, a full handshake) this long later, then
+  /// doubles the delay after each failed attempt, up to
+  /// `reconnect_max_backoff`. Once connected, groups use the node again. 0
+  /// never reconnects.
+  std::chrono::milliseconds reconnect_backoff{100};
+  /// The longest delay between two attempts to connect to a node again.
+  std::chrono::milliseconds reconnect_max_backoff{5000};
 };
 
 namespace detail {
@@ -46,7 +54,10 @@ class cluster_state;
 /// Connections to nodes, shared by every group spread over them
 /// (`spread()` in remote_executor.hpp). Copies share one set. It watches
 /// each node: once a node dies or its connection times out (see
-/// `network_options`), every group stops sending to it.
+/// `network_options`), every group stops sending to it, and the cluster
+/// tries to connect to it again (see `connect_options`). Each node says at
+/// connect which tasks it offers; groups send a task only to nodes that
+/// offer it.
 class cluster {
 public:
   /// Connects to every node, in parallel. Fails, within `opts.timeout`, with
@@ -72,8 +83,13 @@ public:
   /// The node actor of node `i`.
   caf::actor handle(std::size_t i) const;
 
-  /// False once node `i` died or became unreachable.
+  /// False while node `i` is down or unreachable (true again once it came
+  /// back and the cluster connected to it again).
   bool alive(std::size_t i) const;
+
+  /// The tasks node `i` offers, as "echo, fib" ("tasks unknown" for a node
+  /// that did not say).
+  std::string offers(std::size_t i) const;
 
   /// Asks node `i` for its counters.
   expected<node_report> stats(std::size_t i,

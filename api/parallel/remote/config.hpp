@@ -54,7 +54,9 @@ void configure(caf::actor_system_config& cfg, const registry& reg,
 
 /// Checks `tls`: the three files must be given together and be readable,
 /// the certificate and the CA file must hold PEM certificates, and the key
-/// must load (with `passphrase`, if any) and match the certificate. Call it
+/// must load (with `passphrase`, if any) and match the certificate, and
+/// every certificate in the certificate and CA files must be within its
+/// validity dates now (the error names the expired file). Call it
 /// before `configure`: CAF loads the files only at the first connection and
 /// cannot report a bad one. Returns a readable error otherwise.
 error check_tls(const tls_options& tls);

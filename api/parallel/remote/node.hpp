@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -25,6 +26,10 @@ struct node_options {
   /// Tasks running at once on this node, over all clients; more wait in the
   /// node's queue. 0 means no limit.
   std::size_t max_in_flight = 16;
+  /// After `node::stop()`, how long the node waits for its cancelled tasks
+  /// to return before it stops serving anyway (`wait_stopped` then reports
+  /// the tasks that did not return).
+  std::chrono::milliseconds stop_grace{5000};
 };
 
 /// A node's counters (`node::stats()`, `cluster::stats()`).
@@ -69,8 +74,21 @@ public:
   /// Current counters.
   node_report stats() const;
 
-  /// Stops listening and cancels every running task. Idempotent.
+  /// Stops serving, without blocking: stops listening, cancels every
+  /// running task and answers it at once as cancelled (`errc::cancelled`,
+  /// "the parallel node is shutting down"), refuses later requests the same
+  /// way, and ends when the tasks have returned, or after
+  /// `node_options::stop_grace`. Idempotent. Exit messages from peers never
+  /// stop a node: only this does.
   void stop();
+
+  /// Blocks until the node stopped serving, at most `limit`. Returns nothing
+  /// if it still serves; an empty error if it ended after `stop()` with every
+  /// task returned; otherwise why it ended (tasks that did not return within
+  /// the grace period, or the node actor failed). A node program should exit
+  /// non-zero with this reason, so that a supervisor restarts it.
+  std::optional<error> wait_stopped(std::chrono::milliseconds limit
+                                    = std::chrono::milliseconds::max()) const;
 
   /// @private
   explicit node(std::shared_ptr<detail::node_state> st) : st_(std::move(st)) {

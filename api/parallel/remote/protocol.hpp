@@ -16,6 +16,8 @@
 //       (panic_atom, string type, string what)  the task threw
 //   client -> node  (cancel_atom, uint64 group)   stop that group's tasks
 //   client -> node  (stats_atom) -> node_report fields (see node.hpp)
+//   client -> node  (tasks_atom) -> vector<string>: the task names it offers,
+//     asked once when a client connects (the client routes by them)
 #pragma once
 
 #include <caf/atom.hpp>
@@ -34,5 +36,7 @@ using panic_atom = caf::atom_constant<caf::atom("prpanic")>;
 using cancel_atom = caf::atom_constant<caf::atom("prcancel")>;
 /// client -> node: report counters.
 using stats_atom = caf::atom_constant<caf::atom("prstats")>;
+/// client -> node: list the names of the tasks this node offers.
+using tasks_atom = caf::atom_constant<caf::atom("prtasks")>;
 
 } // namespace parallel::remote

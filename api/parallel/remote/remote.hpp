@@ -16,6 +16,8 @@
 
 #include "parallel/remote/cluster.hpp"
 #include "parallel/remote/config.hpp"
+#include "parallel/remote/group_node_stats.hpp"
+#include "parallel/remote/lane_options.hpp"
 #include "parallel/remote/node.hpp"
 #include "parallel/remote/protocol.hpp"
 #include "parallel/remote/registry.hpp"

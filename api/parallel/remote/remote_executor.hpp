@@ -19,6 +19,8 @@
 #include "parallel/executor.hpp"
 #include "parallel/remote/cluster.hpp"
 #include "parallel/remote/detail/remote_lane.hpp"
+#include "parallel/remote/group_node_stats.hpp"
+#include "parallel/remote/lane_options.hpp"
 #include "parallel/remote/protocol.hpp"
 #include "parallel/remote/registry.hpp"
 #include "parallel/remote/remote_panic.hpp"
@@ -35,14 +37,26 @@ inline error node_down_error(const std::string& node) {
                caf::make_message(node)};
 }
 
-/// Nanoseconds left on `ctx`'s deadline, or -1 if it has none.
-inline int64_t deadline_ns(const context& ctx) {
-  auto d = ctx.deadline();
-  if (!d)
-    return -1;
-  auto left = *d - std::chrono::steady_clock::now();
-  return std::max<int64_t>(
-    0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+/// The time the node gives a task, in nanoseconds (-1: none): what is left
+/// of the group's deadline now, or the per-task `timeout` if that is shorter
+/// (the node starts counting it when the request arrives, as the client
+/// does when it sends it).
+inline int64_t deadline_ns(const context& ctx, const caf::duration& timeout) {
+  int64_t out = -1;
+  if (auto d = ctx.deadline()) {
+    auto left = *d - std::chrono::steady_clock::now();
+    out = std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+  }
+  if (timeout.valid()) {
+    // caf::duration converts only by adding it to a time point.
+    std::chrono::steady_clock::time_point zero{}, end{};
+    end += timeout;
+    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(end - zero).count();
+    if (out < 0 || t < out)
+      out = t;
+  }
+  return out;
 }
 
 /// A remote task: one request to whichever node the lane's router picks.
@@ -56,12 +70,13 @@ public:
     : request_task(caf::actor{}, l->options().timeout,
                    caf::make_message(run_atom::value, l->group_id(), name,
                                      std::move(args),
-                                     deadline_ns(l->group_context()))),
+                                     deadline_ns(l->group_context(),
+                                                 l->options().timeout))),
       lane_(std::move(l)),
       name_(std::move(name)),
       sink_(sink),
       index_(index) {
-    this->lane = lane_->lane_id();
+    this->lane = lane_->route(name_);
   }
 
   parallel::detail::task_outcome on_reply(caf::message& reply) override {
@@ -193,7 +208,9 @@ void go_remote(Handle& h, const task_ref<R(As...)>& task, Ts&&... xs) {
 }
 
 /// An executor whose group also runs remote tasks on a cluster's nodes, at
-/// most `per_node_bound` in flight per node. Local tasks (`go`) and actor
+/// most `per_node_bound` in flight per node, each task only on nodes that
+/// offer it (a task no node offers fails at once with an error naming the
+/// task and what each node offers). Local tasks (`go`) and actor
 /// requests (`go_request`) run under the executor's own bound as usual; all
 /// of them share one group: one context, one `wait()`, one panic. Wrap it in
 /// any of the six wrappers and submit with `remote::go_remote(wrapper, ...)`.
@@ -212,7 +229,7 @@ public:
   }
 
   /// Per node: tasks answered, failed, lost with the node, in flight.
-  std::vector<node_split> node_stats() const {
+  std::vector<group_node_stats> node_stats() const {
     return lane_->split();
   }
 
@@ -237,7 +254,7 @@ remote_executor spread(const executor& ex, const cluster& nodes,
 
 /// Per node counters of the group behind `h` (an executor or a wrapper).
 template <class Handle>
-std::vector<node_split> node_stats(const Handle& h) {
+std::vector<group_node_stats> node_stats(const Handle& h) {
   return detail::require_lane(detail::executor_of(h).core())->split();
 }
 

@@ -6,6 +6,8 @@
 # same-node:   one node listed under two names: fanout exits with an error.
 # tls-files:   a non-certificate, a key of another certificate: node and
 #              client exit 2 before listening or connecting.
+# tls-expired: an expired node certificate (made here with `openssl ca`):
+#              parallel-node exits 2 at start, naming the file.
 # heartbeat:   parallel-node --heartbeat 0, fanout timeouts of 0: exit 2.
 # tasks:       more --tasks than fanout accepts: exit 2.
 set -u
@@ -49,6 +51,25 @@ expect() {
 }
 
 case $mode in
+  tls-expired)
+    # A certificate the test CA signed, valid for one day in 2020 only.
+    cd "$tmp" || fail "no temporary directory"
+    touch index.txt
+    echo 01 >serial
+    printf '[ca]\ndefault_ca = old\n[old]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\n' >ca.cnf
+    openssl req -newkey rsa:2048 -nodes -keyout expired.key -out expired.csr \
+      -subj "/CN=parallel expired" 2>/dev/null || fail "openssl req failed"
+    openssl ca -batch -config ca.cnf -cert "$certs/ca.pem" -keyfile "$certs/ca.key" \
+      -in expired.csr -out expired.pem \
+      -startdate 20200101000000Z -enddate 20200102000000Z >/dev/null 2>&1 \
+      || fail "openssl ca failed"
+    expect 2 "TLS certificate $tmp/expired.pem has expired" \
+      "$node_bin" --port 0 --tls-cert "$tmp/expired.pem" --tls-key "$tmp/expired.key" \
+      --tls-ca "$certs/ca.pem"
+    # A client refuses them too, before connecting.
+    expect 2 "TLS certificate $tmp/expired.pem has expired" "$fanout_bin" --nodes 127.0.0.1:1 \
+      --tls-cert "$tmp/expired.pem" --tls-key "$tmp/expired.key" --tls-ca "$certs/ca.pem"
+    ;;
   same-node)
     "$node_bin" --port 0 >"$tmp/n1" 2>/dev/null &
     n1=$!

@@ -18,15 +18,24 @@ extern char** environ;
 
 namespace test {
 
-/// A parallel-node child process on loopback (--port 0). The constructor
-/// returns once the node printed its port; the destructor kills it with
-/// SIGKILL and reaps it, also when a test fails.
+/// A parallel-node child process on loopback (--port 0 unless `extra` says
+/// otherwise). The constructor returns once the node printed its port; the
+/// destructor kills it with SIGKILL and reaps it, also when a test fails.
+/// `prefix` runs it under another program (`prlimit ... setpriv ...`);
+/// `stderr_path` keeps what it says on stderr.
 class node_process {
 public:
-  explicit node_process(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{PARALLEL_NODE_BIN, "--port", "0",
-                                  "--heartbeat", "100", "--connection-timeout",
-                                  "1000"};
+  explicit node_process(std::vector<std::string> extra = {},
+                        std::vector<std::string> prefix = {},
+                        const std::string& stderr_path = "/dev/null") {
+    std::vector<std::string> args = prefix;
+    bool own_port = false;
+    for (auto& e : extra)
+      own_port = own_port || e == "--port";
+    args.insert(args.end(), {PARALLEL_NODE_BIN, "--heartbeat", "100",
+                             "--connection-timeout", "1000"});
+    if (!own_port)
+      args.insert(args.end(), {"--port", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -38,7 +47,8 @@ public:
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int rc = posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     close(out[1]);
@@ -101,6 +111,16 @@ public:
       waitpid(pid_, &status, 0);
       pid_ = -1;
     }
+  }
+
+  /// Waits for the process to end by itself; returns its wait status.
+  int wait_exit() {
+    int status = 0;
+    if (pid_ > 0) {
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+    return status;
   }
 
 private:

@@ -1,9 +1,11 @@
-// remote_lane: a group's lane of remote tasks, routed over a cluster's nodes.
+// remote_lane: a group's remote tasks, routed over a cluster's nodes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,61 +14,30 @@
 #include <vector>
 
 #include <caf/actor.hpp>
-#include <caf/duration.hpp>
 #include <caf/expected.hpp>
 
 #include "parallel/context.hpp"
 #include "parallel/detail/group_core.hpp"
 #include "parallel/detail/lane.hpp"
+#include "parallel/remote/group_node_stats.hpp"
+#include "parallel/remote/lane_options.hpp"
 
-namespace parallel::remote {
-
-/// How remote tasks of one group are spread (see `spread()`).
-struct lane_options {
-  /// Remote tasks of this group in flight on one node at most. At least 1.
-  std::size_t per_node_bound = 16;
-  /// Runs of a task at most. A task whose node dies while it runs is run
-  /// again on a surviving node until it has run this often; then it fails
-  /// with `errc::node_down`. 1 (the default) never retries. Retried tasks
-  /// may have run partly (or wholly) on the dead node: use retries for
-  /// idempotent tasks.
-  std::size_t max_attempts = 1;
-  /// A remote task that has no reply after this long fails with
-  /// `caf::sec::request_timeout` (the node is not told). Infinite by default:
-  /// a dead or unreachable node is detected by its connection instead.
-  caf::duration timeout = caf::infinite;
-};
-
-/// Per-node counters of one group (`remote_executor::node_stats()`).
-struct node_split {
-  std::string node;            ///< "host:port"
-  bool alive = true;           ///< false once the node died or became unreachable
-  std::size_t ok = 0;          ///< tasks it answered with a value
-  std::size_t failed = 0;      ///< tasks it answered with an error or a panic
-  std::size_t lost = 0;        ///< tasks in flight there when it went down
-  std::size_t in_flight = 0;   ///< requests in flight there now
-  std::size_t peak_in_flight = 0;
-};
-
-namespace detail {
+namespace parallel::remote::detail {
 
 class cluster_state;
 
-/// Routes one group's remote tasks: the least-loaded live node with room
-/// under the per-node bound. Owned by the group (as its lane router); also
-/// tells the nodes when the group is cancelled or abandoned.
-class remote_lane : public parallel::detail::lane_router,
-                    public std::enable_shared_from_this<remote_lane> {
+/// One group's remote tasks over a cluster. Each task name gets a lane of
+/// the group whose router picks, among the live nodes that offer that task,
+/// the least-loaded one with room under the per-node bound (the bound and
+/// the counters are shared by all the group's lanes). A node whose last
+/// answers were all failures is passed over for a while, so that a node
+/// that fails at once does not draw all the work. Also tells the nodes when
+/// the group is cancelled or abandoned.
+class remote_lane : public std::enable_shared_from_this<remote_lane> {
 public:
   remote_lane(std::shared_ptr<cluster_state> nodes, lane_options opts);
 
-  ~remote_lane() override;
-
-  // -- lane_router -----------------------------------------------------------
-
-  caf::expected<caf::actor> acquire() override;
-
-  void release(const caf::actor& dest) override;
+  ~remote_lane();
 
   // -- set up by spread() ----------------------------------------------------
 
@@ -78,9 +49,8 @@ public:
 
   // -- used by remote tasks --------------------------------------------------
 
-  std::size_t lane_id() const noexcept {
-    return lane_id_;
-  }
+  /// The group's lane that runs the task `name` (made on first use).
+  std::size_t route(const std::string& name);
 
   uint64_t group_id() const noexcept {
     return group_id_;
@@ -104,35 +74,54 @@ public:
   bool node_failed(const caf::actor& dest);
 
   /// Snapshot of the per-node counters.
-  std::vector<node_split> split() const;
+  std::vector<group_node_stats> split() const;
 
   const std::shared_ptr<cluster_state>& cluster() const noexcept {
     return nodes_;
   }
 
-  /// A node died: dispatch the group's queue again.
+  /// A node died or came back: dispatch the group's queues again.
   void poke();
 
+  // -- used by the group's lane routers (under the group's lock) ------------
+
+  /// A node for `task` (any node if null), as `lane_router::acquire`.
+  caf::expected<caf::actor> acquire(const std::string* task);
+
+  /// As `lane_router::release`.
+  void release(const caf::actor& dest);
+
 private:
+  using clock = std::chrono::steady_clock;
+
+  /// Consecutive failures of one node in this group.
+  struct health {
+    std::size_t failures = 0;
+    clock::time_point retry_at{};
+  };
+
   std::optional<std::size_t> index_of(const caf::actor& dest) const;
+  error no_offer_error(const std::string& task) const;
   void on_cancelled();
 
   std::shared_ptr<cluster_state> nodes_;
   lane_options opts_;
   const uint64_t group_id_;
-  std::size_t lane_id_ = 0;
   std::weak_ptr<parallel::detail::group_core> core_;
   const parallel::detail::group_core* core_key_ = nullptr;
   context ctx_;
 
   mutable std::mutex mtx_;
-  std::vector<node_split> split_;
+  std::vector<group_node_stats> split_;
+  std::vector<health> health_;
   std::size_t next_ = 0; // round-robin start among equally loaded nodes
   std::vector<bool> used_;
+
+  std::mutex routes_mtx_; // never taken under the group's lock
+  std::size_t any_lane_ = 0;
+  std::map<std::string, std::size_t> routes_;
 
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
 };
 
-} // namespace detail
-
-} // namespace parallel::remote
+} // namespace parallel::remote::detail
