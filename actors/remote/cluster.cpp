@@ -23,6 +23,7 @@
 #include <caf/send.hpp>
 
 #include "cluster_state.hpp"
+#include "guard_wiring.hpp"
 #include "parallel/remote/detail/remote_lane.hpp"
 #include "parallel/remote/protocol.hpp"
 
@@ -95,31 +96,35 @@ error connect_error(const node_address& addr, const std::string& why) {
 /// Connects to one node: TCP probe, then CAF's (and TLS's) handshake, all
 /// before `deadline`.
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
-                                 clock::time_point deadline, milliseconds total);
+                                 clock::time_point deadline, milliseconds total,
+                                 const guard_options& limits);
 
 /// `connect_one`, with CAF's exceptions (the openssl module throws on a bad
 /// TLS setup) turned into errors.
 expected<caf::actor> try_connect_one(caf::actor_system& sys,
                                      const node_address& addr,
                                      clock::time_point deadline,
-                                     milliseconds total) {
+                                     milliseconds total,
+                                     const guard_options& limits) {
   try {
-    return connect_one(sys, addr, deadline, total);
+    return connect_one(sys, addr, deadline, total, limits);
   } catch (const std::exception& e) {
     return connect_error(addr, std::string{"TLS setup failed: "} + e.what());
   }
 }
 
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
-                                 clock::time_point deadline, milliseconds total) {
+                                 clock::time_point deadline, milliseconds total,
+                                 const guard_options& limits) {
   if (auto why = tcp_probe(addr, deadline); !why.empty()) {
     if (why.find("timed out") != std::string::npos)
       why = "no answer within " + std::to_string(total.count()) + " ms";
     return connect_error(addr, why);
   }
   bool tls = sys.has_openssl_manager();
-  caf::io::middleman_actor mm = tls ? sys.openssl_manager().actor_handle()
-                                    : sys.middleman().actor_handle();
+  // The middleman reaches the node through the BASP guard, which speaks TLS
+  // (if any) and checks every frame the node sends before CAF parses it.
+  caf::io::middleman_actor mm = sys.middleman().actor_handle();
   // CAF 0.17.6 closes a new connection with `connection_timeout` at the
   // next heartbeat tick unless the node's handshake has arrived by then (the
   // connection's "last seen" time starts at zero). The tick comes at any
@@ -131,7 +136,11 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
   for (int attempt = 1;; ++attempt) {
     caf::error failure;
     auto left = milliseconds{std::max<long>(1, ms_left(deadline))};
-    self->request(mm, left, caf::connect_atom::value, addr.host, addr.port)
+    auto link = detail::guard_link(sys, addr, deadline, limits);
+    if (!link)
+      return connect_error(addr, parallel::message(link.error()));
+    self->request(mm, left, caf::connect_atom::value, std::string{"127.0.0.1"},
+                  (*link)->port())
       .receive(
         [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
           if (ptr)
@@ -142,6 +151,8 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
         [&](caf::error& err) { failure = std::move(err); });
     if (!failure)
       return result;
+    if (auto why = (*link)->reason(); !why.empty())
+      return connect_error(addr, why);
     if (failure == caf::sec::connection_timeout && attempt < max_attempts
         && ms_left(deadline) > 0)
       continue;
@@ -329,7 +340,7 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
   std::vector<std::future<expected<caf::actor>>> pending;
   for (auto& addr : nodes)
     pending.push_back(std::async(std::launch::async, [&sys, addr, deadline, &opts] {
-      return try_connect_one(sys, addr, deadline, opts.timeout);
+      return try_connect_one(sys, addr, deadline, opts.timeout, opts.guard);
     }));
   auto st = std::make_shared<detail::cluster_state>(sys);
   error first;

@@ -18,6 +18,7 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 
+#include "guard_wiring.hpp"
 #include "parallel/detail/type_name.hpp"
 #include "parallel/executor.hpp"
 #include "parallel/remote/protocol.hpp"
@@ -236,9 +237,9 @@ private:
 class node_state {
 public:
   node_state(caf::actor_system& sys, caf::actor actor, uint16_t port, bool tls,
-             std::shared_ptr<counters> stats)
+             std::shared_ptr<counters> stats, node_guard guard)
     : sys_(sys), actor_(std::move(actor)), port_(port), tls_(tls),
-      stats_(std::move(stats)) {
+      stats_(std::move(stats)), guard_(std::move(guard)) {
   }
 
   ~node_state() {
@@ -247,6 +248,7 @@ public:
 
   void stop() {
     std::call_once(stopped_, [this] {
+      guard_.guard->stop_listening();
       // Asynchronous, so stopping never blocks. (CAF 0.17.6's
       // caf::openssl::unpublish does not compile: it sends the wrong message.)
       caf::io::middleman_actor mm = tls_ ? sys_.openssl_manager().actor_handle()
@@ -257,7 +259,7 @@ public:
   }
 
   uint16_t port() const noexcept {
-    return port_;
+    return guard_.port;
   }
 
   const caf::actor& actor() const noexcept {
@@ -277,6 +279,7 @@ private:
   bool tls_;
   std::shared_ptr<counters> stats_;
   std::once_flag stopped_;
+  node_guard guard_; // destroyed first: closes the clients' connections
 };
 
 } // namespace detail
@@ -295,16 +298,27 @@ expected<node> node::start(caf::actor_system& sys,
   const char* host = opts.host.empty() || opts.host == "0.0.0.0"
                        ? nullptr
                        : opts.host.c_str();
-  bool tls = sys.has_openssl_manager();
-  auto port = tls ? caf::openssl::publish(actor, opts.port, host, true)
-                  : sys.middleman().publish(actor, opts.port, host, true);
+  // CAF's parser never sees a stranger's bytes: the middleman listens on
+  // loopback only, in plain BASP, and the guard owns the public port and
+  // terminates TLS (docs/distributed.md, "Trust model").
+  auto port = sys.middleman().publish(actor, 0, "127.0.0.1", true);
   if (!port) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return make_error("cannot listen on 127.0.0.1 for the guard: "
+                      + sys.render(port.error()));
+  }
+  auto guard = detail::guard_node(sys, opts, *port);
+  if (!guard) {
+    caf::anon_send(sys.middleman().actor_handle(), caf::unpublish_atom::value,
+                   actor.address(), *port);
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     return make_error("cannot listen on " + (host ? opts.host : "*") + ":"
-                      + std::to_string(opts.port) + ": " + sys.render(port.error()));
+                      + std::to_string(opts.port) + ": "
+                      + parallel::message(guard.error()));
   }
   return node{std::make_shared<detail::node_state>(sys, std::move(actor), *port,
-                                                   tls, std::move(stats))};
+                                                   false, std::move(stats),
+                                                   std::move(*guard))};
 }
 
 uint16_t node::port() const noexcept {

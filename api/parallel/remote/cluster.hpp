@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/error.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/node.hpp"
 
 namespace parallel::remote {
@@ -36,6 +37,9 @@ struct connect_options {
   /// TLS handshake with TLS). Nodes are connected in parallel, so connecting
   /// to any number of nodes fails within about this long.
   std::chrono::milliseconds timeout{3000};
+  /// What the guard in front of CAF lets through from nodes (payload limits,
+  /// stalled frames; the node's handshake must come within `timeout`).
+  guard_options guard{};
 };
 
 namespace detail {

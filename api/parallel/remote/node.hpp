@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/error.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/registry.hpp"
 
 namespace parallel::remote {
@@ -25,6 +26,9 @@ struct node_options {
   /// Tasks running at once on this node, over all clients; more wait in the
   /// node's queue. 0 means no limit.
   std::size_t max_in_flight = 16;
+  /// What the guard in front of CAF lets through from clients (limits,
+  /// deadlines, connection caps): see `guard_options`.
+  guard_options guard{};
 };
 
 /// A node's counters (`node::stats()`, `cluster::stats()`).

@@ -16,6 +16,7 @@
 
 #include "parallel/remote/cluster.hpp"
 #include "parallel/remote/config.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/node.hpp"
 #include "parallel/remote/protocol.hpp"
 #include "parallel/remote/registry.hpp"
