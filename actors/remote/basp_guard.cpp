@@ -30,7 +30,7 @@ using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 /// Bytes waiting for one side; reading from the other side pauses above it.
-constexpr std::size_t high_water = 1 << 20;
+constexpr std::size_t high_water = 256 * 1024;
 
 /// Bytes read at once.
 constexpr std::size_t chunk = 64 * 1024;
@@ -232,11 +232,13 @@ struct basp_guard::conn {
   bool tls_pending = false;       // the TLS handshake is under way
   uint32_t tls_wants = 0;         // epoll events the TLS layer waits for
   bool out_eof = false;
+  bool out_ready = true;          // may have bytes to read (saves recv calls)
   uint32_t out_mask = 0;
 
   int in_fd = -1;                 // CAF's middleman, on loopback
   bool in_connecting = false;
   bool in_eof = false;
+  bool in_ready = true;
   uint32_t in_mask = 0;
   uint16_t inside_port = 0;       // node side: where to connect inside
 
@@ -386,6 +388,8 @@ void basp_guard::on_event(slot& s, uint32_t events) {
         close_conn(c);
         return;
       }
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        c.out_ready = true;
       pump(c);
       return;
     }
@@ -406,6 +410,8 @@ void basp_guard::on_event(slot& s, uint32_t events) {
         close_conn(c);
         return;
       }
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        c.in_ready = true;
       pump(c);
       return;
     }
@@ -547,9 +553,13 @@ void basp_guard::pump(conn& c) {
   for (bool progress = true; progress && !c.dead;) {
     progress = false;
     bool inside_up = c.in_fd >= 0 && !c.in_connecting;
-    if (!c.tls_pending && !c.out_eof && c.to_in.size() < high_water)
+    // Level-triggered epoll reports a socket again while it has bytes, so a
+    // side is read only after an event or a full read, not until EAGAIN.
+    if (!c.tls_pending && !c.out_eof && c.to_in.size() < high_water
+        && (c.out_ready || (c.ssl != nullptr && SSL_pending(c.ssl) > 0)))
       progress |= read_outside(c);
-    if (!c.dead && inside_up && !c.in_eof && c.to_out.size() < high_water)
+    if (!c.dead && inside_up && !c.in_eof && c.in_ready
+        && c.to_out.size() < high_water)
       progress |= read_inside(c);
     if (!c.dead && inside_up && !c.to_in.empty())
       progress |= flush_inside(c);
@@ -574,8 +584,10 @@ bool basp_guard::read_outside(conn& c) {
     n = SSL_read(c.ssl, scratch_.data(), static_cast<int>(scratch_.size()));
     if (n <= 0) {
       int err = SSL_get_error(c.ssl, static_cast<int>(n));
-      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        c.out_ready = false;
         return false;
+      }
       if (err != SSL_ERROR_ZERO_RETURN && !c.check.handshake_done()) {
         // With TLS 1.3 a refused certificate shows after the handshake.
         fail(c, tls_failed(c));
@@ -587,12 +599,16 @@ bool basp_guard::read_outside(conn& c) {
     }
   } else {
     n = ::recv(c.out_fd, scratch_.data(), scratch_.size(), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      c.out_ready = false;
       return false;
+    }
     if (n <= 0) {
       c.out_eof = true;
       return true;
     }
+    if (static_cast<std::size_t>(n) < scratch_.size())
+      c.out_ready = false; // drained for now
   }
   auto bytes = static_cast<std::size_t>(n);
   bool was_done = c.check.handshake_done();
@@ -611,12 +627,16 @@ bool basp_guard::read_outside(conn& c) {
 
 bool basp_guard::read_inside(conn& c) {
   auto n = ::recv(c.in_fd, scratch_.data(), scratch_.size(), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    c.in_ready = false;
     return false;
+  }
   if (n <= 0) {
     c.in_eof = true;
     return true;
   }
+  if (static_cast<std::size_t>(n) < scratch_.size())
+    c.in_ready = false;
   c.to_out.append(scratch_.data(), static_cast<std::size_t>(n));
   c.last_any = clock::now();
   return true;
