@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Process-level attacks on the BASP guard, on 127.0.0.1 only.
 
-    guard_attack_test.py NODE_BIN FANOUT_BIN MODE
+    guard_attack_test.py NODE_BIN FANOUT_BIN MODE [CERTS_DIR]
 
 Modes (each starts its own parallel-node, attacks it, then checks that the
 node is still up and serves distributed-fanout correctly):
   header0    a 32-byte client_handshake header claiming a payload of 0
              (CAF 0.17.6 dereferences a null payload: SIGSEGV)
+  header0-tls  the same header from a client whose certificate the CA signed,
+             over TLS (CERTS_DIR: the test certificates)
   claim      payload claims of 1 GiB and 4 GiB, before and after a valid
              handshake: the connection is closed and the node's VmRSS stays
              under 200 MiB
@@ -24,6 +26,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -85,9 +88,26 @@ class Node:
         os.unlink(self.err_path)
 
 
+TLS = None  # (certs dir) when the node and its clients use TLS
+
+
+def tls_args(who):
+    return ["--tls-cert", os.path.join(TLS, who + ".pem"),
+            "--tls-key", os.path.join(TLS, who + ".key"),
+            "--tls-ca", os.path.join(TLS, "ca.pem")]
+
+
 def connect(port, timeout=10):
     s = socket.create_connection((HOST, port), timeout=timeout)
     s.settimeout(timeout)
+    if TLS:
+        # A certified client: the guard must check it as any other.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.load_verify_locations(os.path.join(TLS, "ca.pem"))
+        ctx.load_cert_chain(os.path.join(TLS, "client.pem"),
+                            os.path.join(TLS, "client.key"))
+        s = ctx.wrap_socket(s)
     return s
 
 
@@ -106,7 +126,7 @@ def wait_closed(s, what):
     try:
         while s.recv(65536):
             pass
-    except ConnectionResetError:
+    except (ConnectionResetError, ssl.SSLError):
         pass
     except socket.timeout:
         fail(what + ": the connection was not closed")
@@ -135,8 +155,8 @@ def serves(node, fanout_bin):
     if not node.alive():
         fail("the node died (exit status %s)\n%s" % (node.proc.returncode, node.log()))
     out = subprocess.run([fanout_bin, "--nodes", "%s:%d" % (HOST, node.port),
-                          "--tasks", "50"], capture_output=True, text=True,
-                         timeout=60)
+                          "--tasks", "50"] + (tls_args("client") if TLS else []),
+                         capture_output=True, text=True, timeout=60)
     last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     if out.returncode != 0 or last != "ok=50 failed=0 lost=0":
         fail("a real client was not served: exit %d, %r\n%s" %
@@ -242,7 +262,14 @@ def fake_node(fanout_bin, op, want):
 
 
 def main():
+    global TLS
     node_bin, fanout_bin, mode = sys.argv[1:4]
+    if mode.endswith("-tls"):
+        TLS = sys.argv[4]
+        if not os.path.exists(os.path.join(TLS, "ca.pem")):
+            print("no test certificates: skipped")
+            return
+        mode = mode[:-len("-tls")]
     signal.alarm(110)  # a hang fails the test before ctest's timeout
     if mode == "fake-node":
         fake_node(fanout_bin, CLIENT_HANDSHAKE,
@@ -253,7 +280,7 @@ def main():
     # Default guard settings (a 5 s handshake deadline, 64 connections in
     # their handshake at most), so the same test runs against an unguarded
     # node and fails there.
-    node = Node(node_bin)
+    node = Node(node_bin, *(tls_args("node") if TLS else []))
     try:
         {"header0": header0, "claim": claim, "blobs": blobs,
          "silent": silent}[mode](node)
