@@ -121,7 +121,7 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
       why = "no answer within " + std::to_string(total.count()) + " ms";
     return connect_error(addr, why);
   }
-  bool tls = sys.has_openssl_manager();
+  bool tls = detail::tls_of(sys).enabled();
   // The middleman reaches the node through the BASP guard, which speaks TLS
   // (if any) and checks every frame the node sends before CAF parses it.
   caf::io::middleman_actor mm = sys.middleman().actor_handle();

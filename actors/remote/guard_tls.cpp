@@ -46,8 +46,6 @@ std::string tls_reason() {
 
 tls_options tls_of(const caf::actor_system& sys) {
   tls_options out;
-  if (!sys.has_openssl_manager())
-    return out;
   auto& cfg = sys.config();
   out.certificate = cfg.openssl_certificate;
   out.key = cfg.openssl_key;

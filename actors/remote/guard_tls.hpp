@@ -17,7 +17,8 @@ namespace parallel::remote::detail {
 using tls_context = std::shared_ptr<SSL_CTX>;
 
 /// The TLS files an actor system was configured with (`configure`), read
-/// back from CAF's `openssl.*` settings; empty without TLS.
+/// back from CAF's `openssl.*` settings (which exist whether or not CAF's
+/// openssl module is loaded); empty without TLS.
 tls_options tls_of(const caf::actor_system& sys);
 
 /// A context presenting `tls.certificate` and accepting only peers whose
