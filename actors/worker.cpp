@@ -1,6 +1,9 @@
 #include "worker.hpp"
 
+#include <stdexcept>
+
 #include <caf/actor_cast.hpp>
+#include <caf/default_attachable.hpp>
 #include <caf/actor_system.hpp>
 
 #include "parallel/detail/group_core.hpp"
@@ -24,6 +27,13 @@ worker::worker(caf::actor_config& cfg, std::shared_ptr<worker_pool> pool)
 worker_slot* worker::spawn_in(caf::actor_system& sys,
                               std::shared_ptr<worker_pool> pool) {
   constructing = nullptr;
+  // The system's internal actors exit once every non-hidden actor is done
+  // (~actor_system), right before it waits for detached threads: that is
+  // this worker's cue to quit. Watched from here, not from make_behavior:
+  // the new thread may first run after the system has let go of them.
+  const auto& config_server = sys.config_serv();
+  if (!config_server)
+    throw std::runtime_error{"the actor system is shutting down"};
   caf::actor self;
   try {
     self = sys.spawn<worker, caf::detached + caf::hidden>(std::move(pool));
@@ -40,17 +50,15 @@ worker_slot* worker::spawn_in(caf::actor_system& sys,
     throw;
   }
   constructing = nullptr;
+  config_server->get()->attach(caf::default_attachable::make_monitor(
+    config_server->get()->address(), self.address()));
   auto* w = static_cast<worker*>(caf::actor_cast<caf::abstract_actor*>(self));
   w->slot_.self = std::move(self);
   return &w->slot_;
 }
 
 caf::behavior worker::make_behavior() {
-  // The system's internal actors exit once every non-hidden actor is done
-  // (~actor_system), right before it waits for detached threads: that is
-  // this worker's cue to quit.
-  if (auto& cs = system().config_serv())
-    monitor(cs);
+  // The config server's down message (see spawn_in): the system shuts down.
   set_down_handler([this](caf::down_msg&) {
     if (pool_->close(&slot_))
       retire(); // idle: quit now; a lent worker quits when handed back

@@ -26,6 +26,7 @@
 #include <caf/send.hpp>
 
 #include "cluster_state.hpp"
+#include "guard_wiring.hpp"
 #include "parallel/remote/detail/remote_lane.hpp"
 #include "parallel/remote/protocol.hpp"
 
@@ -98,31 +99,35 @@ error connect_error(const node_address& addr, const std::string& why) {
 /// Connects to one node: TCP probe, then CAF's (and TLS's) handshake, all
 /// before `deadline`.
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
-                                 clock::time_point deadline, milliseconds total);
+                                 clock::time_point deadline, milliseconds total,
+                                 const guard_options& limits);
 
 /// `connect_one`, with CAF's exceptions (the openssl module throws on a bad
 /// TLS setup) turned into errors.
 expected<caf::actor> try_connect_one(caf::actor_system& sys,
                                      const node_address& addr,
                                      clock::time_point deadline,
-                                     milliseconds total) {
+                                     milliseconds total,
+                                     const guard_options& limits) {
   try {
-    return connect_one(sys, addr, deadline, total);
+    return connect_one(sys, addr, deadline, total, limits);
   } catch (const std::exception& e) {
     return connect_error(addr, std::string{"TLS setup failed: "} + e.what());
   }
 }
 
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
-                                 clock::time_point deadline, milliseconds total) {
+                                 clock::time_point deadline, milliseconds total,
+                                 const guard_options& limits) {
   if (auto why = tcp_probe(addr, deadline); !why.empty()) {
     if (why.find("timed out") != std::string::npos)
       why = "no answer within " + std::to_string(total.count()) + " ms";
     return connect_error(addr, why);
   }
-  bool tls = sys.has_openssl_manager();
-  caf::io::middleman_actor mm = tls ? sys.openssl_manager().actor_handle()
-                                    : sys.middleman().actor_handle();
+  bool tls = detail::tls_of(sys).enabled();
+  // The middleman reaches the node through the BASP guard, which speaks TLS
+  // (if any) and checks every frame the node sends before CAF parses it.
+  caf::io::middleman_actor mm = sys.middleman().actor_handle();
   // CAF 0.17.6 closes a new connection with `connection_timeout` at the
   // next heartbeat tick unless the node's handshake has arrived by then (the
   // connection's "last seen" time starts at zero). The tick comes at any
@@ -134,7 +139,11 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
   for (int attempt = 1;; ++attempt) {
     caf::error failure;
     auto left = milliseconds{std::max<long>(1, ms_left(deadline))};
-    self->request(mm, left, caf::connect_atom::value, addr.host, addr.port)
+    auto link = detail::guard_link(sys, addr, deadline, limits);
+    if (!link)
+      return connect_error(addr, parallel::message(link.error()));
+    self->request(mm, left, caf::connect_atom::value, std::string{"127.0.0.1"},
+                  (*link)->port())
       .receive(
         [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
           if (ptr)
@@ -145,6 +154,8 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
         [&](caf::error& err) { failure = std::move(err); });
     if (!failure)
       return result;
+    if (auto why = (*link)->reason(); !why.empty())
+      return connect_error(addr, why);
     if (failure == caf::sec::connection_timeout && attempt < max_attempts
         && ms_left(deadline) > 0)
       continue;
@@ -232,12 +243,14 @@ public:
         // Connecting blocks: a detached helper does it and reports back.
         const auto addr = st->nodes.at(i)->addr;
         auto timeout = opts_.timeout;
+        auto limits = opts_.guard; // each attempt is a new guarded link
         auto self = caf::actor_cast<caf::actor>(this);
         // (The index is passed as an argument: CAF 0.17.6 dereferences a
         // null pointer when a function-based actor gets no arguments.)
         auto attempt_once = [=](caf::blocking_actor* helper, std::size_t node) {
           auto& sys = helper->system();
-          auto hdl = try_connect_one(sys, addr, clock::now() + timeout, timeout);
+          auto hdl = try_connect_one(sys, addr, clock::now() + timeout, timeout,
+                                     limits);
           std::optional<std::vector<std::string>> tasks;
           if (hdl)
             tasks = ask_tasks(sys, *hdl, timeout);
@@ -474,7 +487,7 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
   std::vector<std::future<expected<caf::actor>>> pending;
   for (auto& addr : nodes)
     pending.push_back(std::async(std::launch::async, [&sys, addr, deadline, &opts] {
-      return try_connect_one(sys, addr, deadline, opts.timeout);
+      return try_connect_one(sys, addr, deadline, opts.timeout, opts.guard);
     }));
   auto st = std::make_shared<detail::cluster_state>(sys, opts);
   error first;

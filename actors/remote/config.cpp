@@ -98,7 +98,9 @@ void configure(caf::actor_system_config& cfg, const registry& reg,
   cfg.set("middleman.heartbeat-interval", caf::timespan{net.heartbeat_interval});
   cfg.set("middleman.connection-timeout", caf::timespan{net.connection_timeout});
   if (net.tls.enabled()) {
-    cfg.load<caf::openssl::manager>();
+    // The BASP guard speaks TLS (docs/distributed.md, section 12) and reads
+    // the files from these settings; CAF's openssl module is not loaded: its
+    // broker would go unused (and is reported leaked at exit).
     if (!net.tls.certificate.empty())
       cfg.set("openssl.certificate", net.tls.certificate);
     if (!net.tls.key.empty())

@@ -21,6 +21,7 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 
+#include "guard_wiring.hpp"
 #include "parallel/detail/type_name.hpp"
 #include "parallel/executor.hpp"
 #include "parallel/remote/protocol.hpp"
@@ -436,9 +437,10 @@ void request_shutdown(const caf::actor& actor, counters& stats) {
 class node_state {
 public:
   node_state(caf::actor_system& sys, caf::actor actor, uint16_t port, bool tls,
-             std::shared_ptr<counters> stats, std::shared_ptr<exit_record> exit)
+             std::shared_ptr<counters> stats, std::shared_ptr<exit_record> exit,
+             node_guard guard)
     : sys_(sys), actor_(std::move(actor)), port_(port), tls_(tls),
-      stats_(std::move(stats)), exit_(std::move(exit)) {
+      stats_(std::move(stats)), exit_(std::move(exit)), guard_(std::move(guard)) {
   }
 
   ~node_state() {
@@ -447,6 +449,7 @@ public:
 
   void stop() {
     std::call_once(stopped_, [this] {
+      guard_.guard->stop_listening();
       // Asynchronous, so stopping never blocks. (CAF 0.17.6's
       // caf::openssl::unpublish does not compile: it sends the wrong message.)
       caf::io::middleman_actor mm = tls_ ? sys_.openssl_manager().actor_handle()
@@ -467,7 +470,7 @@ public:
   }
 
   uint16_t port() const noexcept {
-    return port_;
+    return guard_.port;
   }
 
   const caf::actor& actor() const noexcept {
@@ -488,6 +491,7 @@ private:
   std::shared_ptr<counters> stats_;
   std::shared_ptr<exit_record> exit_;
   std::once_flag stopped_;
+  node_guard guard_; // destroyed first: closes the clients' connections
 };
 
 } // namespace detail
@@ -515,17 +519,29 @@ expected<node> node::start(caf::actor_system& sys,
   const char* host = opts.host.empty() || opts.host == "0.0.0.0"
                        ? nullptr
                        : opts.host.c_str();
-  bool tls = sys.has_openssl_manager();
-  auto port = tls ? caf::openssl::publish(actor, opts.port, host, true)
-                  : sys.middleman().publish(actor, opts.port, host, true);
+  // CAF's parser never sees a stranger's bytes: the middleman listens on
+  // loopback only, in plain BASP, and the guard owns the public port and
+  // terminates TLS (docs/distributed.md, "Trust model").
+  auto port = sys.middleman().publish(actor, 0, "127.0.0.1", true);
   if (!port) {
+    // The node actor ignores exit messages: ask it to shut down.
+    detail::request_shutdown(actor, *stats);
+    return make_error("cannot listen on 127.0.0.1 for the guard: "
+                      + sys.render(port.error()));
+  }
+  auto guard = detail::guard_node(sys, opts, *port);
+  if (!guard) {
+    caf::anon_send(sys.middleman().actor_handle(), caf::unpublish_atom::value,
+                   actor.address(), *port);
     detail::request_shutdown(actor, *stats);
     return make_error("cannot listen on " + (host ? opts.host : "*") + ":"
-                      + std::to_string(opts.port) + ": " + sys.render(port.error()));
+                      + std::to_string(opts.port) + ": "
+                      + parallel::message(guard.error()));
   }
   return node{std::make_shared<detail::node_state>(sys, std::move(actor), *port,
-                                                   tls, std::move(stats),
-                                                   std::move(exit))};
+                                                   false, std::move(stats),
+                                                   std::move(exit),
+                                                   std::move(*guard))};
 }
 
 uint16_t node::port() const noexcept {

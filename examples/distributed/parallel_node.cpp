@@ -4,6 +4,8 @@
 //                 [--tls-cert FILE --tls-key FILE --tls-ca FILE]
 //                 [--heartbeat MS] [--connection-timeout MS]
 //                 [--tasks NAME,NAME...] [--stop-grace MS]
+//                 [--handshake-timeout MS] [--max-connections N]
+//                 [--max-handshaking N] [--max-message BYTES]
 //
 // Prints the port it listens on as its first line (useful with --port 0),
 // then serves until SIGINT or SIGTERM, which stop it gracefully: it stops
@@ -15,7 +17,8 @@
 // options it accepts only clients whose certificate the CA signed.
 // Heartbeats (--heartbeat, default 500 ms) tell clients the node is alive:
 // every client's connection timeout must be well above the node's heartbeat
-// interval, or it declares a healthy node down.
+// interval, or it declares a healthy node down. The last four options set
+// the guard in front of CAF's parser (docs/distributed.md, "Trust model").
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -40,13 +43,21 @@ void usage(const char* why) {
             << "                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
             << "                     [--heartbeat MS] [--connection-timeout MS]\n"
             << "                     [--tasks NAME,NAME...] [--stop-grace MS]\n"
+            << "                     [--handshake-timeout MS] [--max-connections N]\n"
+            << "                     [--max-handshaking N] [--max-message BYTES]\n"
             << "  --heartbeat MS           heartbeat interval, at least 1 (default 500);\n"
             << "                           clients' connection timeouts must exceed it\n"
             << "  --connection-timeout MS  a client silent this long is gone; above\n"
             << "                           --heartbeat (default 5000)\n"
             << "  --tasks NAME,NAME...     serve only these example tasks (default: all)\n"
             << "  --stop-grace MS          on SIGTERM/SIGINT, wait this long for the\n"
-            << "                           cancelled tasks to return (default 5000)\n";
+            << "                           cancelled tasks to return (default 5000)\n"
+            << "  --handshake-timeout MS   a client's TLS and BASP handshake must end\n"
+            << "                           this soon after it connects (default 5000)\n"
+            << "  --max-connections N      clients at once; more are refused (default 256)\n"
+            << "  --max-handshaking N      clients in their handshake at once (default 64)\n"
+            << "  --max-message BYTES      the largest request a client may send\n"
+            << "                           (default 8388608)\n";
   std::exit(2);
 }
 
@@ -116,6 +127,14 @@ int main(int argc, char** argv) {
       opts.stop_grace = std::chrono::milliseconds(number(opt, val, 3600000));
     else if (opt == "--tasks")
       only = split_names(val);
+    else if (opt == "--handshake-timeout")
+      opts.guard.handshake_timeout = std::chrono::milliseconds(number(opt, val, 3600000));
+    else if (opt == "--max-connections")
+      opts.guard.max_connections = number(opt, val, 1 << 20);
+    else if (opt == "--max-handshaking")
+      opts.guard.max_handshaking = number(opt, val, 1 << 20);
+    else if (opt == "--max-message")
+      opts.guard.max_message_bytes = static_cast<uint32_t>(number(opt, val, 0xffffffffUL));
     else
       usage(("unknown option " + opt).c_str());
   }
@@ -125,6 +144,10 @@ int main(int argc, char** argv) {
     usage("--heartbeat must be at least 1 ms (clients need the heartbeats)");
   if (net.connection_timeout <= net.heartbeat_interval)
     usage("--connection-timeout must be above --heartbeat");
+  if (opts.guard.handshake_timeout.count() == 0 || opts.guard.max_connections == 0
+      || opts.guard.max_handshaking == 0)
+    usage("--handshake-timeout, --max-connections and --max-handshaking must be at "
+          "least 1");
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err).c_str());
 

@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/error.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/node.hpp"
 
 namespace parallel::remote {
@@ -45,6 +46,9 @@ struct connect_options {
   std::chrono::milliseconds reconnect_backoff{100};
   /// The longest delay between two attempts to connect to a node again.
   std::chrono::milliseconds reconnect_max_backoff{5000};
+  /// What the guard in front of CAF lets through from nodes (payload limits,
+  /// stalled frames; the node's handshake must come within `timeout`).
+  guard_options guard{};
 };
 
 namespace detail {

@@ -10,10 +10,10 @@
 
 namespace parallel::remote {
 
-/// TLS through CAF's openssl module. All three files set: this side presents
-/// `certificate`/`key` and accepts only peers whose certificate `ca_file`
-/// signed (a node refuses clients without one; a client refuses a node
-/// without one). Nothing set: plain BASP over TCP.
+/// TLS, spoken by the BASP guard (guard_options.hpp). All three files set:
+/// this side presents `certificate`/`key` and accepts only peers whose
+/// certificate `ca_file` signed (a node refuses clients without one; a
+/// client refuses a node without one). Nothing set: plain BASP over TCP.
 struct tls_options {
   std::string certificate; ///< PEM certificate of this side
   std::string key;         ///< PEM private key of `certificate`
@@ -45,7 +45,7 @@ struct network_options {
   std::chrono::milliseconds connection_timeout{5000};
 };
 
-/// Loads CAF's middleman (and its openssl module when `net.tls` is enabled),
+/// Loads CAF's middleman, stores the TLS files for the guard,
 /// sets the heartbeat and connection timeout, and registers the types of
 /// every task in `reg`. Call it on the config before creating the actor
 /// system, on nodes and clients alike.

@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/error.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/registry.hpp"
 
 namespace parallel::remote {
@@ -30,6 +31,9 @@ struct node_options {
   /// to return before it stops serving anyway (`wait_stopped` then reports
   /// the tasks that did not return).
   std::chrono::milliseconds stop_grace{5000};
+  /// What the guard in front of CAF lets through from clients (limits,
+  /// deadlines, connection caps): see `guard_options`.
+  guard_options guard{};
 };
 
 /// A node's counters (`node::stats()`, `cluster::stats()`).

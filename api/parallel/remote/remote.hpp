@@ -18,6 +18,7 @@
 #include "parallel/remote/config.hpp"
 #include "parallel/remote/group_node_stats.hpp"
 #include "parallel/remote/lane_options.hpp"
+#include "parallel/remote/guard_options.hpp"
 #include "parallel/remote/node.hpp"
 #include "parallel/remote/protocol.hpp"
 #include "parallel/remote/registry.hpp"

@@ -24,6 +24,10 @@ namespace sim {
 
 namespace {
 
+// What the library's error says when no thread could be started for a task.
+constexpr const char* no_thread_text = "no thread could be started";
+
+
 using value_t = std::uint64_t; // what a service answers: the call id
 
 // -- wrappers -----------------------------------------------------------------
@@ -368,6 +372,10 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
                                  : submit_calls(w, rs, 0, res.calls, 0);
       try {
         res.returned = finish(w, received).text;
+        // The library could not start a thread for some tasks and failed
+        // them (it no longer panics the group): not a simulated outcome.
+        if (res.returned.find(no_thread_text) != std::string::npos)
+          res.failure = res.returned;
       } catch (const simulated_exception& e) {
         res.threw = true;
         res.returned = std::string{"wait() rethrew the task's exception: "} + e.what();

@@ -39,5 +39,6 @@ if [ $status -ne 1 ]; then
   echo "expected exit status 1, got $status" >&2
   exit 1
 fi
-grep -q "the library failed: Resource temporarily unavailable" "$dir/err" || exit 1
+grep -q "the library failed: .*no thread could be started.*Resource temporarily unavailable" \
+  "$dir/err" || exit 1
 [ ! -s "$dir/out" ] || { echo "expected nothing on stdout" >&2; exit 1; }

@@ -1,0 +1,888 @@
+// The BASP guard's I/O loop.
+#include "basp_guard.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "frame_check.hpp"
+
+namespace parallel::remote::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// Bytes waiting for one side; reading from the other side pauses above it.
+constexpr std::size_t high_water = 256 * 1024;
+
+/// Bytes read at once.
+constexpr std::size_t chunk = 64 * 1024;
+
+/// How often deadlines are checked.
+constexpr milliseconds tick{100};
+
+/// Log lines per second; more are counted and reported as one line.
+constexpr std::size_t log_burst = 20;
+
+/// Why a TLS session failed, from OpenSSL's error queue (emptied).
+std::string tls_failure_reason() {
+  if (ERR_peek_error() == 0)
+    return "the peer closed the connection";
+  return tls_reason();
+}
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+void no_delay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+std::string peer_name(const sockaddr* sa) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+    return std::string{host} + ":" + std::to_string(port);
+  }
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  }
+  return "[" + std::string{host} + "]:" + std::to_string(port);
+}
+
+long ms_left(clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+  return std::max<long>(0, left.count());
+}
+
+/// A TCP connection to `host`:`port` made before `deadline`, or why not.
+expected<int> connect_before(const std::string& host, uint16_t port,
+                             clock::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0)
+    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
+  std::string why = "no address";
+  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0) {
+      why = errno_text(errno);
+      continue;
+    }
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int err = rc == 0 ? 0 : errno;
+    if (rc != 0 && err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int n;
+      do {
+        n = ::poll(&p, 1, static_cast<int>(ms_left(deadline)));
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) {
+        ::close(fd);
+        freeaddrinfo(res);
+        return make_error("no answer (timed out)");
+      }
+      socklen_t len = sizeof(err);
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    }
+    if (err == 0) {
+      freeaddrinfo(res);
+      no_delay(fd);
+      return fd;
+    }
+    why = errno_text(err);
+    ::close(fd);
+  }
+  freeaddrinfo(res);
+  return make_error(why);
+}
+
+/// A non-blocking listening socket on `host`:`port`, or why not.
+expected<int> listen_on(const std::string& host, uint16_t port, int backlog) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  auto service = std::to_string(port);
+  bool any = host.empty() || host == "0.0.0.0";
+  if (int rc = getaddrinfo(any ? "0.0.0.0" : host.c_str(), service.c_str(),
+                           &hints, &res);
+      rc != 0)
+    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
+  std::string why = "no address";
+  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0) {
+      why = errno_text(errno);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, backlog) == 0) {
+      freeaddrinfo(res);
+      return fd;
+    }
+    why = errno_text(errno);
+    ::close(fd);
+  }
+  freeaddrinfo(res);
+  return make_error(why);
+}
+
+uint16_t local_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (ss.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+/// A byte queue: append at the back, consume from the front.
+struct byte_queue {
+  std::vector<char> buf;
+  std::size_t head = 0;
+
+  std::size_t size() const noexcept {
+    return buf.size() - head;
+  }
+  bool empty() const noexcept {
+    return size() == 0;
+  }
+  const char* data() const noexcept {
+    return buf.data() + head;
+  }
+  void append(const char* p, std::size_t n) {
+    if (head > 0 && head == buf.size()) {
+      buf.clear();
+      head = 0;
+    }
+    buf.insert(buf.end(), p, p + n);
+  }
+  void consume(std::size_t n) {
+    head += n;
+    if (head == buf.size()) {
+      buf.clear();
+      head = 0;
+    } else if (head > high_water) {
+      buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(head));
+      head = 0;
+    }
+  }
+};
+
+} // namespace
+
+// -- connections --------------------------------------------------------------
+
+/// What an epoll event points to.
+struct basp_guard::slot {
+  enum kind_t { outside, inside, link_listener, public_listener, wake } kind;
+  conn* owner = nullptr;
+};
+
+/// One relayed connection.
+struct basp_guard::conn {
+  conn(basp_peer peer, const guard_options& limits)
+    : check(peer, limits),
+      stall(limits.stall_timeout),
+      out_slot{slot::outside, this},
+      in_slot{slot::inside, this},
+      listener_slot{slot::link_listener, this} {
+  }
+
+  frame_check check;
+  milliseconds stall;
+  std::string peer;               // "host:port" of the untrusted peer
+  bool served = false;            // accepted on the public port (node side)
+  bool counted_handshaking = false;
+
+  int out_fd = -1;                // the untrusted peer
+  SSL* ssl = nullptr;
+  bool tls_pending = false;       // the TLS handshake is under way
+  uint32_t tls_wants = 0;         // epoll events the TLS layer waits for
+  bool out_eof = false;
+  bool out_ready = true;          // may have bytes to read (saves recv calls)
+  uint32_t out_mask = 0;
+
+  int in_fd = -1;                 // CAF's middleman, on loopback
+  bool in_connecting = false;
+  bool in_eof = false;
+  bool in_ready = true;
+  uint32_t in_mask = 0;
+  uint16_t inside_port = 0;       // node side: where to connect inside
+
+  int listener_fd = -1;           // client side: the loopback port of the link
+  uint32_t listener_mask = 0;
+  std::shared_ptr<guarded_link> link;
+  std::function<void(const std::string&)> log; // client side: the link's own
+
+  byte_queue to_in;               // checked bytes for the middleman
+  byte_queue to_out;              // the middleman's bytes for the peer
+  clock::time_point handshake_deadline;
+  clock::time_point last_outside; // last byte from the peer
+  clock::time_point last_any;     // last byte either way
+  bool dead = false;
+
+  slot out_slot;
+  slot in_slot;
+  slot listener_slot;
+};
+
+// -- life cycle ---------------------------------------------------------------
+
+basp_guard::basp_guard(guard_options opts, std::string name)
+  : opts_(std::move(opts)), name_(std::move(name)), scratch_(chunk) {
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  wake_slot_ = std::make_unique<slot>(slot{slot::wake, nullptr});
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = wake_slot_.get();
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+  log_second_ = clock::now();
+  // The thread blocks every signal: writes to a vanished TLS peer raise
+  // SIGPIPE (OpenSSL writes with write(2)), and stop signals belong to the
+  // program.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  thread_ = std::thread{[this] { run(); }};
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+basp_guard::~basp_guard() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stop_ = true;
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_, &one, sizeof(one));
+  thread_.join();
+  for (auto& fn : posted_)
+    fn();
+  auto open = std::vector<conn*>(conns_.begin(), conns_.end());
+  for (auto* c : open)
+    close_conn(*c);
+  for (auto* c : dead_)
+    delete c;
+  if (public_fd_ >= 0)
+    ::close(public_fd_);
+  ::close(wake_);
+  ::close(epoll_);
+}
+
+basp_guard& basp_guard::client_side() {
+  static basp_guard guard{guard_options{}, "parallel::remote client guard"};
+  return guard;
+}
+
+void basp_guard::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    posted_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_, &one, sizeof(one));
+}
+
+void basp_guard::log(const std::string& line) {
+  auto now = clock::now();
+  auto emit = [&](const std::string& text) {
+    if (opts_.log)
+      opts_.log(text);
+    else
+      std::cerr << text << std::endl;
+  };
+  if (now - log_second_ >= std::chrono::seconds{1}) {
+    if (suppressed_ > 0)
+      emit(name_ + ": " + std::to_string(suppressed_) + " more lines not shown");
+    log_second_ = now;
+    logged_ = 0;
+    suppressed_ = 0;
+  }
+  if (logged_++ < log_burst)
+    emit(name_ + ": " + line);
+  else
+    ++suppressed_;
+}
+
+// -- the loop -----------------------------------------------------------------
+
+void basp_guard::run() {
+  epoll_event events[64];
+  auto next_sweep = clock::now() + tick;
+  for (;;) {
+    int n = epoll_wait(epoll_, events, 64, static_cast<int>(ms_left(next_sweep)));
+    for (int i = 0; i < n; ++i)
+      on_event(*static_cast<slot*>(events[i].data.ptr), events[i].events);
+    if (clock::now() >= next_sweep) {
+      sweep();
+      next_sweep = clock::now() + tick;
+    }
+    for (auto* c : dead_)
+      delete c;
+    dead_.clear();
+    std::vector<std::function<void()>> todo;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (stop_)
+        return;
+      todo.swap(posted_);
+    }
+    for (auto& fn : todo)
+      fn();
+  }
+}
+
+void basp_guard::on_event(slot& s, uint32_t events) {
+  switch (s.kind) {
+    case slot::wake: {
+      uint64_t count;
+      [[maybe_unused]] auto n = ::read(wake_, &count, sizeof(count));
+      return;
+    }
+    case slot::public_listener:
+      accept_public();
+      return;
+    case slot::link_listener:
+      if (!s.owner->dead)
+        accept_link(*s.owner);
+      return;
+    case slot::outside: {
+      auto& c = *s.owner;
+      if (c.dead)
+        return;
+      if ((events & (EPOLLHUP | EPOLLERR)) && !(c.out_mask & EPOLLIN)) {
+        // Not reading it now, so its hang-up would be reported forever.
+        close_conn(c);
+        return;
+      }
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        c.out_ready = true;
+      pump(c);
+      return;
+    }
+    case slot::inside: {
+      auto& c = *s.owner;
+      if (c.dead)
+        return;
+      if (c.in_connecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(c.in_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          fail(c, "cannot reach the local middleman: " + errno_text(err));
+          return;
+        }
+        c.in_connecting = false;
+      } else if ((events & (EPOLLHUP | EPOLLERR)) && !(c.in_mask & EPOLLIN)) {
+        close_conn(c);
+        return;
+      }
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        c.in_ready = true;
+      pump(c);
+      return;
+    }
+  }
+}
+
+void basp_guard::accept_public() {
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    int fd = accept4(public_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: stop accepting until the next tick rather than
+        // spin on a listener that stays readable.
+        log("cannot accept: " + errno_text(errno) + " (pausing for "
+            + std::to_string(tick.count()) + " ms)");
+        epoll_ctl(epoll_, EPOLL_CTL_DEL, public_fd_, nullptr);
+        public_paused_ = true;
+      }
+      return;
+    }
+    auto who = peer_name(reinterpret_cast<sockaddr*>(&ss));
+    if (served_ >= opts_.max_connections) {
+      log("refused " + who + ": " + std::to_string(served_)
+          + " connections open (the limit)");
+      ::close(fd);
+      continue;
+    }
+    if (handshaking_ >= opts_.max_handshaking) {
+      log("refused " + who + ": " + std::to_string(handshaking_)
+          + " connections still in their handshake (the limit)");
+      ::close(fd);
+      continue;
+    }
+    no_delay(fd);
+    auto* c = new conn(basp_peer::client, opts_);
+    conns_.insert(c);
+    c->peer = who;
+    c->served = true;
+    ++served_;
+    c->counted_handshaking = true;
+    ++handshaking_;
+    c->out_fd = fd;
+    c->inside_port = inside_port_;
+    auto now = clock::now();
+    c->handshake_deadline = now + opts_.handshake_timeout;
+    c->last_outside = c->last_any = now;
+    if (public_tls_) {
+      c->ssl = SSL_new(public_tls_.get());
+      if (c->ssl == nullptr) {
+        fail(*c, "cannot start TLS: " + tls_reason());
+        continue;
+      }
+      SSL_set_fd(c->ssl, fd);
+      SSL_set_accept_state(c->ssl);
+      c->tls_pending = true;
+    } else {
+      // BASP's server speaks first: connect the middleman at once.
+      start_inside(*c);
+      if (c->dead)
+        continue;
+    }
+    pump(*c);
+  }
+}
+
+void basp_guard::accept_link(conn& c) {
+  int fd = accept4(c.listener_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (c.in_fd >= 0) {
+    // One middleman connection per link; the listener stays open only so
+    // that its port is not handed out again while the link lives.
+    ::close(fd);
+    return;
+  }
+  no_delay(fd);
+  c.in_fd = fd;
+  pump(c);
+}
+
+void basp_guard::start_inside(conn& c) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    fail(c, "cannot reach the local middleman: " + errno_text(errno));
+    return;
+  }
+  no_delay(fd);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(c.inside_port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  c.in_fd = fd;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    if (errno != EINPROGRESS) {
+      fail(c, "cannot reach the local middleman: " + errno_text(errno));
+      return;
+    }
+    c.in_connecting = true;
+  }
+}
+
+// -- relaying -----------------------------------------------------------------
+
+std::string basp_guard::tls_failed(conn& c) {
+  auto reason = tls_failure_reason();
+  if (c.served)
+    return "TLS handshake failed: " + reason;
+  return "the TLS handshake failed (certificate rejected by either side, or the "
+         "node does not use TLS): " + reason;
+}
+
+void basp_guard::pump(conn& c) {
+  if (c.tls_pending) {
+    ERR_clear_error();
+    int rc = SSL_do_handshake(c.ssl);
+    if (rc == 1) {
+      c.tls_pending = false;
+      c.tls_wants = 0;
+      if (c.served && c.in_fd < 0) {
+        start_inside(c);
+        if (c.dead)
+          return;
+      }
+    } else {
+      int err = SSL_get_error(c.ssl, rc);
+      if (err == SSL_ERROR_WANT_READ) {
+        c.tls_wants = EPOLLIN;
+      } else if (err == SSL_ERROR_WANT_WRITE) {
+        c.tls_wants = EPOLLOUT;
+      } else {
+        fail(c, tls_failed(c));
+        return;
+      }
+    }
+  }
+  for (bool progress = true; progress && !c.dead;) {
+    progress = false;
+    bool inside_up = c.in_fd >= 0 && !c.in_connecting;
+    // Level-triggered epoll reports a socket again while it has bytes, so a
+    // side is read only after an event or a full read, not until EAGAIN.
+    if (!c.tls_pending && !c.out_eof && c.to_in.size() < high_water
+        && (c.out_ready || (c.ssl != nullptr && SSL_pending(c.ssl) > 0)))
+      progress |= read_outside(c);
+    if (!c.dead && inside_up && !c.in_eof && c.in_ready
+        && c.to_out.size() < high_water)
+      progress |= read_inside(c);
+    if (!c.dead && inside_up && !c.to_in.empty())
+      progress |= flush_inside(c);
+    if (!c.dead && !c.tls_pending && !c.to_out.empty())
+      progress |= flush_outside(c);
+  }
+  if (c.dead)
+    return;
+  // One side left: hand the other what is left for it, then close.
+  if ((c.out_eof && (c.to_in.empty() || c.in_eof))
+      || (c.in_eof && (c.to_out.empty() || c.out_eof))) {
+    close_conn(c);
+    return;
+  }
+  watch(c);
+}
+
+bool basp_guard::read_outside(conn& c) {
+  long n;
+  if (c.ssl != nullptr) {
+    ERR_clear_error();
+    n = SSL_read(c.ssl, scratch_.data(), static_cast<int>(scratch_.size()));
+    if (n <= 0) {
+      int err = SSL_get_error(c.ssl, static_cast<int>(n));
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        c.out_ready = false;
+        return false;
+      }
+      if (err != SSL_ERROR_ZERO_RETURN && !c.check.handshake_done()) {
+        // With TLS 1.3 a refused certificate shows after the handshake.
+        fail(c, tls_failed(c));
+        return false;
+      }
+      ERR_clear_error();
+      c.out_eof = true;
+      return true;
+    }
+  } else {
+    n = ::recv(c.out_fd, scratch_.data(), scratch_.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      c.out_ready = false;
+      return false;
+    }
+    if (n <= 0) {
+      c.out_eof = true;
+      return true;
+    }
+    if (static_cast<std::size_t>(n) < scratch_.size())
+      c.out_ready = false; // drained for now
+  }
+  auto bytes = static_cast<std::size_t>(n);
+  bool was_done = c.check.handshake_done();
+  if (auto why = c.check.feed(scratch_.data(), bytes); !why.empty()) {
+    fail(c, "it sent " + why);
+    return false;
+  }
+  if (!was_done && c.check.handshake_done() && c.counted_handshaking) {
+    c.counted_handshaking = false;
+    --handshaking_;
+  }
+  c.to_in.append(scratch_.data(), bytes);
+  c.last_outside = c.last_any = clock::now();
+  return true;
+}
+
+bool basp_guard::read_inside(conn& c) {
+  auto n = ::recv(c.in_fd, scratch_.data(), scratch_.size(), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    c.in_ready = false;
+    return false;
+  }
+  if (n <= 0) {
+    c.in_eof = true;
+    return true;
+  }
+  if (static_cast<std::size_t>(n) < scratch_.size())
+    c.in_ready = false;
+  c.to_out.append(scratch_.data(), static_cast<std::size_t>(n));
+  c.last_any = clock::now();
+  return true;
+}
+
+bool basp_guard::flush_inside(conn& c) {
+  auto n = ::send(c.in_fd, c.to_in.data(), c.to_in.size(), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return false;
+  if (n <= 0) {
+    c.in_eof = true;
+    c.to_in = {};
+    return true;
+  }
+  c.to_in.consume(static_cast<std::size_t>(n));
+  c.last_any = clock::now();
+  return true;
+}
+
+bool basp_guard::flush_outside(conn& c) {
+  long n;
+  if (c.ssl != nullptr) {
+    ERR_clear_error();
+    n = SSL_write(c.ssl, c.to_out.data(), static_cast<int>(std::min<std::size_t>(
+                                            c.to_out.size(), 1 << 30)));
+    if (n <= 0) {
+      int err = SSL_get_error(c.ssl, static_cast<int>(n));
+      if (err == SSL_ERROR_WANT_WRITE)
+        return false;
+      if (err == SSL_ERROR_WANT_READ) {
+        c.tls_wants = EPOLLIN;
+        return false;
+      }
+      ERR_clear_error();
+      c.out_eof = true;
+      c.to_out = {};
+      return true;
+    }
+    c.tls_wants = 0;
+  } else {
+    n = ::send(c.out_fd, c.to_out.data(), c.to_out.size(), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return false;
+    if (n <= 0) {
+      c.out_eof = true;
+      c.to_out = {};
+      return true;
+    }
+  }
+  c.to_out.consume(static_cast<std::size_t>(n));
+  c.last_any = clock::now();
+  return true;
+}
+
+void basp_guard::set_mask(int fd, slot& s, uint32_t& current, uint32_t wanted) {
+  if (fd < 0 || wanted == current)
+    return;
+  epoll_event ev{};
+  ev.events = wanted;
+  ev.data.ptr = &s;
+  if (current == 0)
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  else if (wanted == 0)
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  else
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+  current = wanted;
+}
+
+void basp_guard::watch(conn& c) {
+  uint32_t out = 0;
+  if (c.tls_pending) {
+    out = c.tls_wants;
+  } else {
+    if (!c.out_eof && c.to_in.size() < high_water)
+      out |= EPOLLIN;
+    if (!c.to_out.empty())
+      out |= EPOLLOUT;
+    out |= c.tls_wants;
+  }
+  set_mask(c.out_fd, c.out_slot, c.out_mask, out);
+  uint32_t in = 0;
+  if (c.in_fd >= 0) {
+    if (c.in_connecting) {
+      in = EPOLLOUT;
+    } else {
+      if (!c.in_eof && c.to_out.size() < high_water)
+        in |= EPOLLIN;
+      if (!c.to_in.empty())
+        in |= EPOLLOUT;
+    }
+  }
+  set_mask(c.in_fd, c.in_slot, c.in_mask, in);
+  set_mask(c.listener_fd, c.listener_slot, c.listener_mask, EPOLLIN);
+}
+
+// -- deadlines and closing ----------------------------------------------------
+
+void basp_guard::sweep() {
+  auto now = clock::now();
+  std::vector<std::pair<conn*, std::string>> late;
+  for (auto* c : conns_) {
+    if (!c->served && c->in_fd < 0 && now >= c->handshake_deadline) {
+      late.emplace_back(c, "the local middleman did not connect in time");
+    } else if (!c->check.handshake_done() && now >= c->handshake_deadline) {
+      late.emplace_back(c, c->served ? "no handshake within "
+                                         + std::to_string(opts_.handshake_timeout.count())
+                                         + " ms"
+                                     : std::string{"no BASP handshake from the node within the "
+                                                   "connect timeout (is it a parallel node? "
+                                                   "does it use TLS?)"});
+    } else if (c->check.mid_frame() && now - c->last_outside >= c->stall) {
+      late.emplace_back(c, "a frame stalled for "
+                             + std::to_string(c->stall.count()) + " ms");
+    } else if ((c->out_eof || c->in_eof) && now - c->last_any >= c->stall) {
+      late.emplace_back(c, "");
+    }
+  }
+  for (auto& [c, why] : late) {
+    if (why.empty())
+      close_conn(*c);
+    else
+      fail(*c, why);
+  }
+  if (public_paused_ && public_fd_ >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = public_slot_.get();
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, public_fd_, &ev);
+    public_paused_ = false;
+  }
+}
+
+void basp_guard::fail(conn& c, const std::string& why) {
+  if (c.dead)
+    return;
+  if (c.served) {
+    log("closed " + c.peer + ": " + why);
+  } else if (c.link) {
+    auto line = "closed the connection to node " + c.peer + ": " + why;
+    if (c.log)
+      c.log(name_ + ": " + line);
+    else
+      log(line);
+    c.link->set_reason(why.rfind("it ", 0) == 0 ? "the node " + why.substr(3)
+                                                : why);
+  }
+  close_conn(c);
+}
+
+void basp_guard::close_conn(conn& c) {
+  if (c.dead)
+    return;
+  c.dead = true;
+  if (c.ssl != nullptr) {
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
+  }
+  for (int* fd : {&c.out_fd, &c.in_fd, &c.listener_fd})
+    if (*fd >= 0) {
+      ::close(*fd); // also leaves the epoll set
+      *fd = -1;
+    }
+  if (c.served)
+    --served_;
+  if (c.counted_handshaking)
+    --handshaking_;
+  conns_.erase(&c);
+  dead_.push_back(&c);
+}
+
+// -- setting up ---------------------------------------------------------------
+
+expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
+                                     uint16_t inside_port, tls_context tls) {
+  auto fd = listen_on(host, port, SOMAXCONN);
+  if (!fd)
+    return fd.error();
+  auto bound = local_port(*fd);
+  auto name = (host.empty() ? std::string{"*"} : host) + ":" + std::to_string(bound);
+  post([this, fd = *fd, inside_port, tls = std::move(tls), name] {
+    public_fd_ = fd;
+    inside_port_ = inside_port;
+    public_tls_ = tls;
+    public_name_ = name;
+    public_slot_ = std::make_unique<slot>(slot{slot::public_listener, nullptr});
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = public_slot_.get();
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  });
+  return bound;
+}
+
+void basp_guard::stop_listening() {
+  post([this] {
+    if (public_fd_ >= 0) {
+      ::close(public_fd_);
+      public_fd_ = -1;
+      public_paused_ = false;
+    }
+  });
+}
+
+expected<std::shared_ptr<guarded_link>>
+basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
+                      clock::time_point deadline, const guard_options& limits) {
+  auto out = connect_before(host, port, deadline);
+  if (!out)
+    return out.error();
+  auto lst = listen_on("127.0.0.1", 0, 4);
+  if (!lst) {
+    ::close(*out);
+    return make_error("cannot open a loopback port for the guard: "
+                      + parallel::message(lst.error()));
+  }
+  auto link = std::make_shared<guarded_link>(local_port(*lst));
+  SSL* ssl = nullptr;
+  if (tls) {
+    ssl = SSL_new(tls.get());
+    if (ssl == nullptr) {
+      ::close(*out);
+      ::close(*lst);
+      return make_error("cannot start TLS: " + tls_reason());
+    }
+    SSL_set_fd(ssl, *out);
+    SSL_set_connect_state(ssl);
+  }
+  auto who = host.find(':') != std::string::npos
+               ? "[" + host + "]:" + std::to_string(port)
+               : host + ":" + std::to_string(port);
+  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who] {
+    auto* c = new conn(basp_peer::node, limits);
+    conns_.insert(c);
+    c->peer = who;
+    c->out_fd = out;
+    c->ssl = ssl;
+    c->tls_pending = ssl != nullptr;
+    c->listener_fd = lst;
+    c->link = link;
+    c->log = limits.log;
+    c->handshake_deadline = deadline;
+    c->last_outside = c->last_any = clock::now();
+    pump(*c);
+  });
+  return link;
+}
+
+} // namespace parallel::remote::detail

@@ -1,0 +1,144 @@
+// basp_guard: the I/O loop that stands between CAF's middleman and the
+// network, and checks every BASP frame a peer sends (private).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "guard_tls.hpp"
+#include "parallel/error.hpp"
+#include "parallel/remote/guard_options.hpp"
+
+namespace parallel::remote::detail {
+
+/// A client's guarded way to one node: the loopback port its middleman
+/// connects to, and why the guard closed the connection, if it did.
+class guarded_link {
+public:
+  explicit guarded_link(uint16_t port) : port_(port) {
+  }
+
+  /// The loopback port for CAF's middleman (127.0.0.1).
+  uint16_t port() const noexcept {
+    return port_;
+  }
+
+  /// Why the guard closed this link ("" while open or closed by a side).
+  std::string reason() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return reason_;
+  }
+
+  /// @private: set by the guard's thread.
+  void set_reason(std::string why) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    reason_ = std::move(why);
+  }
+
+private:
+  uint16_t port_;
+  mutable std::mutex mtx_;
+  std::string reason_;
+};
+
+/// One thread with one epoll set, relaying byte streams between untrusted
+/// peers ("outside", over TCP or TLS) and CAF's middleman ("inside", plain
+/// TCP on loopback). Bytes from outside go inside only after `frame_check`
+/// passed them; bytes from inside go out as they are. A connection that
+/// breaks a rule, misses its handshake deadline or stalls mid-frame is
+/// closed on both sides, with one line of log.
+///
+/// On a node (`serve`) the guard owns the public port and connects every
+/// accepted peer to the middleman's loopback port. On a client (`open_link`)
+/// it connects to the node and offers the middleman a loopback port of its
+/// own for that connection.
+class basp_guard {
+public:
+  /// Starts the thread. `name` starts every log line.
+  basp_guard(guard_options opts, std::string name);
+
+  /// Closes every connection and stops the thread.
+  ~basp_guard();
+
+  basp_guard(const basp_guard&) = delete;
+  basp_guard& operator=(const basp_guard&) = delete;
+
+  /// Node side: listens on `host`:`port` ("" or "0.0.0.0": every interface;
+  /// port 0: any) and relays each peer to 127.0.0.1:`inside_port`. With a
+  /// `tls` context, peers speak TLS to the guard. Returns the port.
+  expected<uint16_t> serve(const std::string& host, uint16_t port,
+                           uint16_t inside_port, tls_context tls);
+
+  /// Node side: closes the public port; relayed connections stay.
+  void stop_listening();
+
+  /// Client side: connects to the node at `host`:`port` before `deadline`,
+  /// then relays it to the first connection on the returned link's loopback
+  /// port. The node's handshake must arrive before `deadline`, and its frames
+  /// are checked against `limits`.
+  expected<std::shared_ptr<guarded_link>>
+  open_link(const std::string& host, uint16_t port, tls_context tls,
+            std::chrono::steady_clock::time_point deadline,
+            const guard_options& limits);
+
+  /// The guard every client of this process shares.
+  static basp_guard& client_side();
+
+private:
+  struct conn;
+  struct slot;
+
+  void run();
+  void post(std::function<void()> fn);
+  void on_event(slot& s, uint32_t events);
+  void accept_public();
+  void accept_link(conn& c);
+  void start_inside(conn& c);
+  void pump(conn& c);
+  bool read_outside(conn& c);
+  bool read_inside(conn& c);
+  bool flush_inside(conn& c);
+  bool flush_outside(conn& c);
+  void watch(conn& c);
+  void set_mask(int fd, slot& s, uint32_t& current, uint32_t wanted);
+  void sweep();
+  void fail(conn& c, const std::string& why);
+  std::string tls_failed(conn& c);
+  void close_conn(conn& c);
+  void log(const std::string& line);
+
+  guard_options opts_;
+  std::string name_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::thread thread_;
+  std::mutex mtx_;
+  std::vector<std::function<void()>> posted_;
+  bool stop_ = false;
+
+  // Loop thread only.
+  int public_fd_ = -1;
+  bool public_paused_ = false;
+  std::string public_name_;
+  uint16_t inside_port_ = 0;
+  tls_context public_tls_;
+  std::unique_ptr<slot> public_slot_;
+  std::unique_ptr<slot> wake_slot_;
+  std::unordered_set<conn*> conns_;
+  std::vector<conn*> dead_;
+  std::size_t served_ = 0;       // connections accepted on the public port, open
+  std::size_t handshaking_ = 0;  // ... of which still in their handshake
+  std::chrono::steady_clock::time_point log_second_;
+  std::size_t logged_ = 0;
+  std::size_t suppressed_ = 0;
+  std::vector<char> scratch_;
+};
+
+} // namespace parallel::remote::detail

@@ -1,0 +1,46 @@
+// guard_options: the limits of the guard in front of CAF's BASP parser.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace parallel::remote {
+
+/// Limits of the BASP guard (docs/distributed.md, "Trust model").
+///
+/// CAF 0.17.6 parses whatever a peer sends: a handshake header without a
+/// payload crashes it, a payload length is allocated as claimed, and silent
+/// connections stay open. So neither a node nor a client lets a peer's bytes
+/// reach CAF directly: a guard reads every BASP frame header first and closes
+/// the connection (with one line of log) at the first frame that breaks these
+/// limits or BASP's rules. A node's middleman listens on loopback only; the
+/// guard owns the public port (and terminates TLS). A client's middleman
+/// connects to a loopback endpoint of the guard, which connects to the node.
+struct guard_options {
+  /// The largest payload of a handshake or a monitor frame. CAF's own are
+  /// well under 1 KiB.
+  uint32_t max_handshake_bytes = 4096;
+  /// The largest payload of a message (a task's request or reply, a down
+  /// notice). Raise it for tasks that move more data per call.
+  uint32_t max_message_bytes = 8u << 20;
+  /// On a node: a client must complete its TLS (if any) and BASP handshake
+  /// within this long of connecting. On a client, `connect_options::timeout`
+  /// bounds the node's handshake instead.
+  std::chrono::milliseconds handshake_timeout{5000};
+  /// A frame that has begun must keep arriving: no byte of it for this long
+  /// closes the connection.
+  std::chrono::milliseconds stall_timeout{10000};
+  /// On a node: connections at once, handshaken or not; more are refused.
+  std::size_t max_connections = 256;
+  /// On a node: connections still in their handshake at once; more are
+  /// refused, so that silent connections cannot lock out real clients.
+  std::size_t max_handshaking = 64;
+  /// Where the guard's one-line reports go (a closed or refused connection
+  /// and why). Empty: standard error.
+  std::function<void(const std::string&)> log;
+};
+
+} // namespace parallel::remote
