@@ -65,12 +65,17 @@ std::string message(const error& e) {
     if (e.code() == detail::multi_error_code) {
       std::string out;
       auto& parts = e.context();
-      // Like multi_error::message(): one line per part, empty ones too.
+      // Like multi_error::message() (Go's Error()): one line per non-empty
+      // part.
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (i > 0)
+        if (!parts.match_element<error>(i))
+          continue;
+        auto part = message(parts.get_as<error>(i));
+        if (part.empty())
+          continue;
+        if (!out.empty())
           out += '\n';
-        if (parts.match_element<error>(i))
-          out += message(parts.get_as<error>(i));
+        out += part;
       }
       return out;
     }
