@@ -15,23 +15,11 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/timestamp.hpp>
 
+#include "guard_tls.hpp"
+
 namespace parallel::remote {
 
 namespace {
-
-/// The reason of OpenSSL's first queued error (the root cause: later ones
-/// only say where it surfaced, e.g. "PEM lib"); empties the queue.
-std::string ssl_reason() {
-  auto code = ERR_peek_error();
-  ERR_clear_error();
-  if (code == 0)
-    return "unknown reason";
-  if (auto* reason = ERR_reason_error_string(code))
-    return reason;
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
-}
 
 /// Hands OpenSSL the key's passphrase; never prompts on the terminal (the
 /// default callback would, for an encrypted key without one).
@@ -128,10 +116,10 @@ error check_tls(const tls_options& tls) {
   // (the node aborts; a client sees a misleading handshake timeout).
   auto ctx = make_ssl_ctx(tls);
   if (!ctx)
-    return make_error("cannot create an OpenSSL context: " + ssl_reason());
+    return make_error("cannot create an OpenSSL context: " + detail::tls_reason());
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.certificate.c_str()) != 1)
     return make_error("TLS certificate " + tls.certificate
-                      + " is not a usable PEM certificate: " + ssl_reason());
+                      + " is not a usable PEM certificate: " + detail::tls_reason());
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1
       || SSL_CTX_check_private_key(ctx.get()) != 1) {
     ERR_clear_error();
@@ -140,14 +128,14 @@ error check_tls(const tls_options& tls) {
     if (!alone || SSL_CTX_use_PrivateKey_file(alone.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
       return make_error("TLS key " + tls.key + " is not a usable PEM private key"
                         + (tls.passphrase.empty() ? " (or it needs a passphrase)" : "")
-                        + ": " + ssl_reason());
+                        + ": " + detail::tls_reason());
     ERR_clear_error();
     return make_error("TLS key " + tls.key + " does not match the certificate "
                       + tls.certificate);
   }
   if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
     return make_error("TLS CA file " + tls.ca_file
-                      + " holds no usable PEM certificate: " + ssl_reason());
+                      + " holds no usable PEM certificate: " + detail::tls_reason());
   // Peers refuse a certificate outside its validity dates, with nothing
   // better than "TLS handshake failed": say so now, naming the file.
   if (auto why = validity_problem(tls.certificate, "TLS certificate"); !why.empty())

@@ -26,7 +26,8 @@ tls_options tls_of(const caf::actor_system& sys);
 /// node's side (`server`) or a client's.
 expected<tls_context> make_tls_context(const tls_options& tls, bool server);
 
-/// The reason of OpenSSL's first queued error; empties the queue.
+/// The reason of OpenSSL's first queued error (the root cause: later ones
+/// only say where it surfaced, e.g. "PEM lib"); empties the queue.
 std::string tls_reason();
 
 } // namespace parallel::remote::detail
