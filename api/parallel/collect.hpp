@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "parallel/detail/sinks.hpp"
+#include "parallel/detail/task_check.hpp"
 #include "parallel/detail/wrapper_handle.hpp"
 
 namespace parallel {
@@ -45,6 +46,7 @@ private:
 template <class T>
 class collect : public detail::wrapper_handle<detail::collect_state<T>> {
   using base = detail::wrapper_handle<detail::collect_state<T>>;
+  static_assert(detail::check_collectable<T>()); // the sentence is inside
 
 public:
   /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).

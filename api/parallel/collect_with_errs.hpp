@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "parallel/detail/sinks.hpp"
+#include "parallel/detail/task_check.hpp"
 #include "parallel/detail/wrapper_handle.hpp"
 #include "parallel/multi_error.hpp"
 
@@ -52,6 +53,7 @@ template <class T>
 class collect_with_errs
   : public detail::wrapper_handle<detail::collect_with_errs_state<T>> {
   using base = detail::wrapper_handle<detail::collect_with_errs_state<T>>;
+  static_assert(detail::check_collectable<T>()); // the sentence is inside
 
 public:
   /// A wrapper over the group of `ex` (which it shares with `ex`'s copies).

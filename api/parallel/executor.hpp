@@ -12,6 +12,7 @@
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/group_handle.hpp"
 #include "parallel/detail/invoke.hpp"
+#include "parallel/detail/task_check.hpp"
 #include "parallel/group_stats.hpp"
 
 namespace parallel {
@@ -48,10 +49,18 @@ public:
   /// task has thrown.
   template <class F>
   void go(F&& task) {
-    static_assert(std::is_void_v<std::invoke_result_t<F&, const context&>>,
-                  "executor tasks are void(const parallel::context&)");
-    core().submit(detail::make_fn_task(std::forward<F>(task),
-                                       detail::executor_sink::instance(), 0));
+    using Fn = std::decay_t<F>;
+    // One sentence for a task of the wrong shape, and no follow-on errors.
+    if constexpr (detail::check_task<void, Fn>()) {
+      if constexpr (!std::is_void_v<std::invoke_result_t<Fn&, const context&>>) {
+        static_assert(detail::always_false<Fn>,
+                      "parallel: executor tasks return void; for tasks that return "
+                      "an error or a value, use err_group, collect or feed");
+      } else {
+        core().submit(detail::make_fn_task(std::forward<F>(task),
+                                           detail::executor_sink::instance(), 0));
+      }
+    }
   }
 
   /// Submits an actor request as a task: `request(dest, timeout, xs...)`. It

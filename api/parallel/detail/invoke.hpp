@@ -11,16 +11,11 @@
 
 #include "parallel/context.hpp"
 #include "parallel/detail/task.hpp"
+#include "parallel/detail/task_check.hpp"
 #include "parallel/detail/type_name.hpp"
 #include "parallel/error.hpp"
 
 namespace parallel::detail {
-
-template <class T>
-struct is_expected : std::false_type {};
-
-template <class T>
-struct is_expected<caf::expected<T>> : std::true_type {};
 
 /// Calls `f(ctx)` and hands what it returned to `sink`: `sink.ok(i)` or
 /// `sink.ok(i, value)` on success, `sink.fail(i, err)` on error.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "parallel/error.hpp"
@@ -46,9 +47,10 @@ public:
 
   std::vector<T> values() const {
     std::vector<T> out;
-    for (auto& x : slots_)
-      if (x)
-        out.push_back(*x);
+    if constexpr (std::is_copy_constructible_v<T>) // else: see check_collectable
+      for (auto& x : slots_)
+        if (x)
+          out.push_back(*x);
     return out;
   }
 

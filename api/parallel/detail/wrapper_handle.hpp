@@ -24,8 +24,11 @@ public:
   /// wrapper's reducer. Same rules as `executor::go`.
   template <class F>
   void go(F&& task) {
-    auto* st = state_.get();
-    ex_.core().submit(make_fn_task(std::forward<F>(task), st, st->next_index()));
+    // One sentence for a task of the wrong shape, and no follow-on errors.
+    if constexpr (check_task<typename State::value_type, std::decay_t<F>>()) {
+      auto* st = state_.get();
+      ex_.core().submit(make_fn_task(std::forward<F>(task), st, st->next_index()));
+    }
   }
 
   /// Submits `request(dest, timeout, xs...)` as a task. The reply is the
