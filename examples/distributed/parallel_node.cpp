@@ -192,6 +192,11 @@ int main(int argc, char** argv) {
       exit_now(1);
     }
     on_signal.join();
+    // The node actor has answered every task, but those answers may still be
+    // on their way through the middleman and the guard's relay, which the
+    // process's end would cut. Linger briefly so that clients get them.
+    // (A drain in the guard itself would be exact; it does not exist yet.)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (*reason) {
       std::cerr << "parallel-node: " << parallel::message(*reason) << "\n";
       exit_now(1);
