@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     std::cerr << "distributed-fanout: " << parallel::message(cluster.error()) << "\n";
     return 3;
   }
+  std::cerr << "distributed-fanout: connected to " << cluster->size() << " nodes" << std::endl;
   std::size_t ok = 0, failed = 0, node_down = 0;
   std::vector<parallel::remote::group_node_stats> split;
   auto t0 = std::chrono::steady_clock::now();

@@ -54,7 +54,13 @@ case $mode in
     "$fanout_bin" --nodes "$nodes" --tasks 600 --ms 20 --per-node 4 $retry \
       >"$tmp/out" 2>&1 &
     f=$!
-    sleep 0.5   # the run takes 1.5 s at least: kill node 2 in the middle
+    # Once connected (not before: that is a failed connect, not a node
+    # that died mid-run), the run takes 1.5 s at least: kill node 2 early in it.
+    i=0
+    while ! grep -q "connected to" "$tmp/out" 2>/dev/null && [ $i -lt 300 ]; do
+      sleep 0.1; i=$((i + 1))
+    done
+    sleep 0.2
     kill -9 "$n2"
     wait "$f" || fail "exit status $?"
     grep -q "(down)" "$tmp/out" || fail "node 2 was not seen going down mid-run"
