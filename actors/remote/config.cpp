@@ -21,15 +21,6 @@ namespace parallel::remote {
 
 namespace {
 
-/// Hands OpenSSL the key's passphrase; never prompts on the terminal (the
-/// default callback would, for an encrypted key without one).
-int passphrase_cb(char* buf, int size, int, void* userdata) {
-  auto* pass = static_cast<const std::string*>(userdata);
-  if (pass == nullptr || pass->empty() || static_cast<int>(pass->size()) > size)
-    return 0;
-  std::memcpy(buf, pass->data(), pass->size());
-  return static_cast<int>(pass->size());
-}
 
 using ssl_ctx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
@@ -37,7 +28,7 @@ using ssl_ctx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 ssl_ctx make_ssl_ctx(const tls_options& tls) {
   ssl_ctx ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
   if (ctx) {
-    SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
+    SSL_CTX_set_default_passwd_cb(ctx.get(), detail::passphrase_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
                                            const_cast<std::string*>(&tls.passphrase));
   }

@@ -12,14 +12,6 @@ namespace parallel::remote::detail {
 
 namespace {
 
-/// Hands OpenSSL the key's passphrase; never prompts on the terminal.
-int passphrase_cb(char* buf, int size, int, void* userdata) {
-  auto* pass = static_cast<const std::string*>(userdata);
-  if (pass == nullptr || pass->empty() || static_cast<int>(pass->size()) > size)
-    return 0;
-  std::memcpy(buf, pass->data(), pass->size());
-  return static_cast<int>(pass->size());
-}
 
 /// Owns the context and the passphrase its callback reads.
 struct context_box {
@@ -31,6 +23,15 @@ struct context_box {
 };
 
 } // namespace
+
+// Hands OpenSSL the key's passphrase; never prompts on the terminal.
+int passphrase_cb(char* buf, int size, int, void* userdata) {
+  auto* pass = static_cast<const std::string*>(userdata);
+  if (pass == nullptr || pass->empty() || static_cast<int>(pass->size()) > size)
+    return 0;
+  std::memcpy(buf, pass->data(), pass->size());
+  return static_cast<int>(pass->size());
+}
 
 std::string tls_reason() {
   auto code = ERR_peek_error();

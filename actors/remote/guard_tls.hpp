@@ -26,6 +26,11 @@ tls_options tls_of(const caf::actor_system& sys);
 /// node's side (`server`) or a client's.
 expected<tls_context> make_tls_context(const tls_options& tls, bool server);
 
+/// Hands OpenSSL the key's passphrase (`userdata`: a `const std::string*`);
+/// never prompts on the terminal, as the default callback would for an
+/// encrypted key without one.
+int passphrase_cb(char* buf, int size, int, void* userdata);
+
 /// The reason of OpenSSL's first queued error (the root cause: later ones
 /// only say where it surfaced, e.g. "PEM lib"); empties the queue.
 std::string tls_reason();
