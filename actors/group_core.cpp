@@ -9,6 +9,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <caf/actor_cast.hpp>
+#include <caf/default_attachable.hpp>
+
 #include "blocking_check.hpp"
 #include "context_state.hpp"
 #include "worker_pool.hpp"
@@ -17,6 +20,8 @@
 #include "parallel/detail/wrapper_state.hpp"
 #include "parallel/misuse_error.hpp"
 #include "requester.hpp"
+#include "sentinel.hpp"
+#include "supervisor.hpp"
 
 namespace parallel::detail {
 
@@ -186,7 +191,7 @@ caf::actor group_core::supervisor() const {
 void group_core::flush_later() {
   if (flush_scheduled_.exchange(true))
     return;
-  if (auto sup = supervisor())
+  if (auto sup = need_supervisor())
     caf::anon_send(sup, flush_atom::value);
 }
 
@@ -203,22 +208,82 @@ void group_core::flush_wrappers() {
 
 // -- supervisor ---------------------------------------------------------------
 
-void group_core::start(caf::actor supervisor) {
-  {
-    std::lock_guard<std::mutex> guard{sup_mtx_};
-    supervisor_ = std::move(supervisor);
-  }
+void group_core::start() {
   // Cancellation from anywhere (parent, deadline, a task error) reaches the
   // supervisor as a message, so it can drop the queue and stop waiting for
   // replies. Runs at once if the parent is already cancelled.
   // A finished group has nothing left to stop (the usual case: wait()
-  // cancels it with group_done), so its supervisor is not woken for that.
-  on_cancel_.emplace(ctx_.stop_token(), std::function<void()>{[this] {
-                       if (done_.load(std::memory_order_acquire))
-                         return;
-                       if (auto sup = this->supervisor())
-                         caf::anon_send(sup, cancel_atom::value);
-                     }});
+  // cancels it with group_done), so no supervisor is woken or made for that.
+  on_cancel_.emplace(ctx_.stop_token(),
+                     std::function<void()>{[this] { on_cancel_signal(); }});
+}
+
+void group_core::on_cancel_signal() {
+  if (done_.load(std::memory_order_acquire))
+    return;
+  if (auto sup = supervisor()) {
+    caf::anon_send(sup, cancel_atom::value);
+    return;
+  }
+  // No supervisor: do its part here rather than spawn one. This runs on
+  // whatever thread cancelled, the deadline timer's say, and CAF 0.17 ties
+  // a thread that spawns to the system's logger until the thread ends:
+  // ~actor_system then waits for that logger forever.
+  on_cancelled();
+  for (auto& r : requesters())
+    caf::anon_send(r, cancel_atom::value);
+}
+
+caf::actor group_core::need_supervisor() {
+  bool gone = false;
+  caf::actor sup;
+  {
+    std::lock_guard<std::mutex> guard{sup_mtx_};
+    if (supervisor_ || supervisor_exited_)
+      return supervisor_;
+    // Both lazily: neither runs until it gets a message. The sentinel never
+    // runs at all; its only strong reference is ours, dropped when the last
+    // handle is gone. The monitor is attached here, so the supervisor needs
+    // no turn on the scheduler to start watching.
+    caf::actor_addr watched;
+    if (!handle_gone_) {
+      sentinel_ = sys_.spawn<detail::sentinel, caf::lazy_init + caf::hidden>();
+      watched = sentinel_.address();
+    }
+    supervisor_ = sys_.spawn<detail::supervisor, caf::lazy_init>(shared_from_this(), watched);
+    if (sentinel_)
+      caf::actor_cast<caf::abstract_actor*>(sentinel_)->attach(
+        caf::default_attachable::make_monitor(sentinel_.address(),
+                                              supervisor_.address()));
+    gone = handle_gone_;
+    sup = supervisor_;
+  }
+  if (gone) // no sentinel left to die: say it
+    caf::anon_send(sup, abandoned_atom::value);
+  return sup;
+}
+
+void group_core::handle_gone() {
+  caf::actor sentinel; // dies at the end of this scope: the down message
+  bool supervised = false;
+  {
+    std::lock_guard<std::mutex> guard{sup_mtx_};
+    handle_gone_ = true;
+    sentinel.swap(sentinel_);
+    supervised = supervisor_ || supervisor_exited_;
+  }
+  // At once, not when a supervisor gets to it: no queued task starts after
+  // the last handle is gone. Running tasks see their context cancelled.
+  abandon();
+  if (supervised)
+    return;
+  // A finished group is cleaned up here. An unfinished one gets a
+  // supervisor now, which lives until its running tasks end: like every
+  // group, it keeps `await_all_actors_done` waiting until then.
+  if (finished())
+    release_actors();
+  else
+    need_supervisor();
 }
 
 void group_core::spawn_failed(std::size_t n, error why, bool growing) {
@@ -409,7 +474,19 @@ void group_core::on_supervisor_exit() {
   {
     std::lock_guard<std::mutex> guard{sup_mtx_};
     supervisor_ = nullptr;
+    supervisor_exited_ = true;
   }
+  release_actors();
+  if (!finished())
+    cancel(make_error(errc::group_abandoned));
+}
+
+bool group_core::orphaned() const {
+  std::lock_guard<std::mutex> guard{sup_mtx_};
+  return handle_gone_ && !supervisor_ && !supervisor_exited_;
+}
+
+void group_core::release_actors() {
   std::vector<caf::actor> to_stop;
   std::vector<std::shared_ptr<wrapper_base>> wrappers;
   {
@@ -422,8 +499,6 @@ void group_core::on_supervisor_exit() {
       to_stop.push_back(std::move(r));
   for (auto& x : to_stop)
     caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
-  if (!finished())
-    cancel(make_error(errc::group_abandoned));
 }
 
 // -- workers ------------------------------------------------------------------
@@ -702,17 +777,24 @@ void group_core::check_finished_locked(actions& a) {
     else
       a.release.push_back(w); // no reducer ever ran a receiver: drop it here
   }
-  // The supervisor (spawned lazily) runs only if it has something to do:
-  // answer an await, retire requesters, or quit after the last handle died.
-  if (notify_supervisor_ || !requesters_.empty() || abandoned_)
+  a.finishing = true;
+  // Requesters have nothing left to send.
+  if (!requesters_.empty())
+    a.retire = retire_locked();
+  // The supervisor runs only if it has something to do: answer an await,
+  // or quit after the last handle died.
+  if (notify_supervisor_ || abandoned_)
     a.finished.push_back(nullptr); // placeholder for the supervisor
 }
 
 void group_core::perform(actions& a) {
   if (a.wake.empty() && a.wake_requesters.empty() && a.dropped.empty()
       && a.failed.empty() && a.finished.empty() && a.release.empty()
-      && a.spawn == 0 && !a.tick && !a.spawn_requester)
+      && a.retire.empty() && a.spawn == 0 && !a.tick && !a.spawn_requester
+      && !a.finishing)
     return; // the common case: nothing to tell anyone
+  if (a.finishing && orphaned())
+    release_actors(); // what a supervisor would do when quitting
   a.dropped.clear();
   for (auto& w : a.release)
     w->release_callbacks();
@@ -723,19 +805,22 @@ void group_core::perform(actions& a) {
     caf::anon_send(w, wake_atom::value);
   for (auto& r : a.wake_requesters)
     caf::anon_send(r, requests_atom::value);
+  for (auto& r : a.retire)
+    caf::anon_send(r, retire_atom::value);
   if (a.spawn_requester)
     spawn_requester();
   if (a.spawn == 0 && !a.tick && a.finished.empty())
     return;
-  auto sup = supervisor();
-  if (!sup)
-    return;
-  if (a.spawn > 0)
+  // Only spawning and growth make a supervisor; an await or an abandonment
+  // that wants to hear `finished_atom` made one already.
+  auto sup = a.spawn > 0 || a.tick ? need_supervisor() : supervisor();
+  if (sup && a.spawn > 0)
     caf::anon_send(sup, spawn_atom::value, a.spawn);
-  if (a.tick)
+  if (sup && a.tick)
     caf::anon_send(sup, tick_atom::value);
   for (auto& x : a.finished)
-    caf::anon_send(x ? x : sup, finished_atom::value);
+    if (x || sup)
+      caf::anon_send(x ? x : sup, finished_atom::value);
 }
 
 } // namespace parallel::detail

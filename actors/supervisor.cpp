@@ -57,13 +57,11 @@ caf::behavior supervisor::make_behavior() {
   // Only the handles keep the sentinel alive, so its death means the last
   // handle is gone.
   set_down_handler([this](caf::down_msg& dm) {
-    if (dm.source == sentinel_addr_) {
-      handle_gone_ = true;
-      core_->abandon();
-      maybe_quit();
-    }
+    if (dm.source == sentinel_addr_)
+      on_handle_gone();
   });
   return {
+    [this](abandoned_atom) { on_handle_gone(); },
     [this](spawn_atom, std::size_t n) { spawn_workers(n, false); },
     [this](tick_atom) {
       if (!checking_) {
@@ -135,6 +133,12 @@ void supervisor::on_finished() {
   for (auto& rp : awaiting_)
     rp.deliver(done_atom::value);
   awaiting_.clear();
+  maybe_quit();
+}
+
+void supervisor::on_handle_gone() {
+  handle_gone_ = true;
+  core_->abandon();
   maybe_quit();
 }
 

@@ -14,7 +14,9 @@
 
 namespace parallel::detail {
 
-/// One per group, spawned lazily: it first runs when it has something to do.
+/// At most one per group, spawned when the group first needs it (see
+/// group_core::need_supervisor) and lazily: it first runs when it has
+/// something to do.
 /// Starts worker actors for the system's pool when the group needs more
 /// than are idle (never more than the bound) and requester actors for
 /// request tasks, grows an unlimited group when its busy workers stop making
@@ -25,7 +27,9 @@ namespace parallel::detail {
 class supervisor : public caf::event_based_actor {
 public:
   /// `sentinel` is monitored by whoever spawns this supervisor (see
-  /// make_group), so it needs no turn on the scheduler to start watching.
+  /// group_core::need_supervisor), so it needs no turn on the scheduler to
+  /// start watching. It is invalid if the last handle was gone already: then
+  /// `abandoned_atom` says so.
   supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
              caf::actor_addr sentinel);
 
@@ -36,6 +40,7 @@ public:
 private:
   void spawn_workers(std::size_t n, bool growing);
   void on_finished();
+  void on_handle_gone();
   void maybe_quit();
 
   std::shared_ptr<group_core> core_;

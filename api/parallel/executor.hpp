@@ -96,7 +96,7 @@ public:
   template <class Self, class Handler>
   void await(Self* self, Handler on_done) {
     core().close();
-    self->request(h_->core().supervisor(), caf::infinite, detail::await_atom::value)
+    self->request(h_->core().need_supervisor(), caf::infinite, detail::await_atom::value)
       .then(
         [keep = *this, on_done](detail::done_atom) mutable {
           keep.finish();

@@ -30,6 +30,9 @@ using finished_atom = caf::atom_constant<caf::atom("pfinished")>;
 using flush_atom = caf::atom_constant<caf::atom("pflush")>;
 /// supervisor -> itself: wake every reducer with waiting results now.
 using flushnow_atom = caf::atom_constant<caf::atom("pflushnow")>;
+/// handle -> supervisor: the last handle is gone, and the supervisor was
+/// spawned after that (so no sentinel's down message will say it).
+using abandoned_atom = caf::atom_constant<caf::atom("pabandon")>;
 /// producer -> reducer: results wait in the inbox.
 using drain_atom = caf::atom_constant<caf::atom("pdrain")>;
 

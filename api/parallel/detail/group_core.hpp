@@ -116,8 +116,23 @@ public:
   /// group is finished.
   void add_wrapper(std::shared_ptr<wrapper_base> w);
 
-  /// The supervisor, or an invalid handle once it has exited.
+  /// The supervisor if it exists: an invalid handle before it was needed
+  /// and after it exited.
   caf::actor supervisor() const;
+
+  /// The supervisor, spawned (lazily, with its sentinel) on the first need:
+  /// an await, more workers than the pool has idle, growth, a flush, or
+  /// abandonment of an unfinished group. Most groups never need one.
+  /// Invalid once it has exited. Never called on the deadline timer's
+  /// thread (see on_cancel_signal).
+  caf::actor need_supervisor();
+
+  /// The last handle is gone: abandons the group at once (see `abandon`).
+  /// If a supervisor exists, its sentinel dies here and the supervisor hears
+  /// the down message; it quits once the group is finished. Otherwise a
+  /// finished group's actors are released here, and an unfinished group
+  /// gets a supervisor that does it when the group finishes.
+  void handle_gone();
 
   /// A worker held back a reducer wake-up (see notify_batch): make sure the
   /// supervisor wakes every wrapper's reducer soon, even if that worker is
@@ -139,8 +154,9 @@ public:
 
   // -- used by the supervisor ------------------------------------------------
 
-  /// Called once by the spawner, right after the supervisor exists.
-  void start(caf::actor supervisor);
+  /// Called once by make_group, right after construction: watches the
+  /// context for cancellation.
+  void start();
 
   /// The system's worker pool, which lends this group its threads.
   worker_pool& pool() const noexcept {
@@ -226,6 +242,8 @@ private:
     std::vector<caf::actor> wake_requesters;
     bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
+    std::vector<caf::actor> retire;    // requesters of a finished group
+    bool finishing = false;            // the group finished in this update
     std::vector<std::shared_ptr<wrapper_base>> release; // reducer-less
     std::vector<std::unique_ptr<task>> dropped;
     std::vector<std::pair<std::unique_ptr<task>, error>> failed; // unroutable
@@ -253,6 +271,9 @@ private:
   void count_locked(std::optional<task_outcome> outcome);
   void perform(actions& a);
   void spawn_requester();
+  void release_actors();
+  bool orphaned() const;
+  void on_cancel_signal();
   void lend_locked(worker_slot* slot, actions& a);
   std::unique_ptr<task> take_closure_locked();
   void let_go_locked(worker_slot& slot);
@@ -303,6 +324,11 @@ private:
   // callback, which reads it, never needs the group's lock.
   mutable std::mutex sup_mtx_;
   caf::actor supervisor_;
+  // Only strong reference to the sentinel (exists with the supervisor);
+  // released when the last handle is gone.
+  caf::actor sentinel_;
+  bool handle_gone_ = false;
+  bool supervisor_exited_ = false;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
 };
 

@@ -3,19 +3,22 @@
 
 #include <memory>
 
-#include <caf/actor.hpp>
 
 #include "parallel/detail/group_core.hpp"
 
 namespace parallel::detail {
 
 /// Shared by every handle of a group (executor copies and wrappers). When the
-/// last one is destroyed, its sentinel goes first: the supervisor receives the
-/// down message and cleans up. Destroying it never blocks.
+/// last one is destroyed, the group learns it (see group_core::handle_gone):
+/// its supervisor, if it has one, receives the sentinel's down message and
+/// cleans up. Destroying it never blocks.
 class group_handle {
 public:
-  group_handle(std::shared_ptr<group_core> core, caf::actor sentinel)
-    : core_(std::move(core)), sentinel_(std::move(sentinel)) {
+  explicit group_handle(std::shared_ptr<group_core> core) : core_(std::move(core)) {
+  }
+
+  ~group_handle() {
+    core_->handle_gone();
   }
 
   group_handle(const group_handle&) = delete;
@@ -30,10 +33,7 @@ public:
   }
 
 private:
-  // Declared first, destroyed last: the sentinel dies before we let go of
-  // the core, so the supervisor learns of the abandonment first.
   std::shared_ptr<group_core> core_;
-  caf::actor sentinel_;
 };
 
 } // namespace parallel::detail

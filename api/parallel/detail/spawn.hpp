@@ -15,7 +15,7 @@ class group_core;
 class group_handle;
 class wrapper_base;
 
-/// Creates a group: its core, its sentinel and its supervisor.
+/// Creates a group: its core and the handle its copies share (no actor yet).
 /// `bound == 0` is serial; `group_core::unbounded` is unlimited.
 std::shared_ptr<group_handle> make_group(caf::actor_system& sys,
                                          const context& parent,
