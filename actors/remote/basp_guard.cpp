@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <future>
 #include <iostream>
 
 #include <arpa/inet.h>
@@ -232,6 +233,7 @@ struct basp_guard::conn {
   bool tls_pending = false;       // the TLS handshake is under way
   uint32_t tls_wants = 0;         // epoll events the TLS layer waits for
   bool out_eof = false;
+  bool out_shut = false;          // draining: our FIN (and close_notify) sent
   bool out_ready = true;          // may have bytes to read (saves recv calls)
   uint32_t out_mask = 0;
 
@@ -569,8 +571,21 @@ void basp_guard::pump(conn& c) {
   if (c.dead)
     return;
   // One side left: hand the other what is left for it, then close.
-  if ((c.out_eof && (c.to_in.empty() || c.in_eof))
-      || (c.in_eof && (c.to_out.empty() || c.out_eof))) {
+  bool peer_gone = c.out_eof && (c.to_in.empty() || c.in_eof);
+  bool inside_done = c.in_eof && (c.to_out.empty() || c.out_eof);
+  if (draining_ && inside_done && !peer_gone) {
+    // Everything the middleman wrote is out: close our side and wait for
+    // the peer to close its own, so that no reset overtakes the last bytes.
+    if (!c.out_shut) {
+      c.out_shut = true;
+      if (c.ssl != nullptr) {
+        ERR_clear_error();
+        SSL_shutdown(c.ssl); // close_notify; the peer's is not awaited
+        ERR_clear_error();
+      }
+      ::shutdown(c.out_fd, SHUT_WR);
+    }
+  } else if (peer_gone || inside_done) {
     close_conn(c);
     return;
   }
@@ -611,6 +626,12 @@ bool basp_guard::read_outside(conn& c) {
       c.out_ready = false; // drained for now
   }
   auto bytes = static_cast<std::size_t>(n);
+  if (draining_) {
+    // The middleman is going away: what a peer still sends is not relayed,
+    // only read, so that closing does not reset the connection.
+    c.last_outside = c.last_any = clock::now();
+    return true;
+  }
   bool was_done = c.check.handshake_done();
   if (auto why = c.check.feed(scratch_.data(), bytes); !why.empty()) {
     fail(c, "it sent " + why);
@@ -761,6 +782,15 @@ void basp_guard::sweep() {
     else
       fail(*c, why);
   }
+  if (draining_ && now >= drain_deadline_ && !conns_.empty()) {
+    auto open = std::vector<conn*>(conns_.begin(), conns_.end());
+    log("closed " + std::to_string(open.size())
+        + " connection(s) whose last bytes did not leave within "
+        + std::to_string(opts_.drain_timeout.count()) + " ms of the shutdown");
+    drain_forced_ += open.size();
+    for (auto* c : open)
+      close_conn(*c);
+  }
   if (public_paused_ && public_fd_ >= 0) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -806,6 +836,45 @@ void basp_guard::close_conn(conn& c) {
     --handshaking_;
   conns_.erase(&c);
   dead_.push_back(&c);
+  check_drained();
+}
+
+// -- draining -----------------------------------------------------------------
+
+void basp_guard::start_drain(conn& c) {
+  if (c.tls_pending || c.in_fd < 0 || c.in_connecting || !c.check.handshake_done()) {
+    close_conn(c); // no answer can be on its way to a peer still shaking hands
+    return;
+  }
+  c.to_in = {};
+  pump(c);
+}
+
+void basp_guard::check_drained() {
+  if (drained_ && conns_.empty()) {
+    auto done = std::move(drained_);
+    drained_ = nullptr;
+    done(drain_forced_);
+  }
+}
+
+std::size_t basp_guard::drain() {
+  auto done = std::make_shared<std::promise<std::size_t>>();
+  auto forced = done->get_future();
+  post([this, done] {
+    if (public_fd_ >= 0) {
+      ::close(public_fd_);
+      public_fd_ = -1;
+      public_paused_ = false;
+    }
+    draining_ = true;
+    drain_deadline_ = clock::now() + opts_.drain_timeout;
+    drained_ = [done](std::size_t n) { done->set_value(n); };
+    for (auto* c : std::vector<conn*>(conns_.begin(), conns_.end()))
+      start_drain(*c);
+    check_drained();
+  });
+  return forced.get();
 }
 
 // -- setting up ---------------------------------------------------------------

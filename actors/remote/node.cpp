@@ -16,6 +16,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/basp_broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/manager.hpp>
@@ -445,6 +446,8 @@ public:
 
   ~node_state() {
     stop();
+    if (ended())
+      drain();
   }
 
   void stop() {
@@ -457,6 +460,28 @@ public:
       caf::anon_send(mm, caf::unpublish_atom::value, actor_.address(), port_);
       request_shutdown(actor_, *stats_);
     });
+  }
+
+  /// Whether the node actor has ended.
+  bool ended() const {
+    std::lock_guard<std::mutex> lk{exit_->mtx};
+    return exit_->done;
+  }
+
+  /// Lets the answers the ended node actor gave reach its clients before
+  /// the guard closes their connections. They may still sit in the BASP
+  /// broker's mailbox: an exit message queued behind them ends the broker
+  /// after it wrote them (one mailbox, in order), and a broker that ends
+  /// closes each connection once its bytes are out (CAF's graceful
+  /// shutdown: a FIN after the last byte). The guard relays until it sees
+  /// that FIN on every connection, at most `guard_options::drain_timeout`.
+  /// This ends every BASP connection of the actor system: the node's
+  /// process is done with it.
+  void drain() {
+    // Read-only lookup: the middleman made its BASP broker at start.
+    auto basp = sys_.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+    caf::anon_send_exit(basp, caf::exit_reason::user_shutdown);
+    guard_.guard->drain();
   }
 
   std::optional<error> wait_stopped(std::chrono::milliseconds limit) const {
