@@ -2,6 +2,7 @@
 // against real parallel-node processes on loopback.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -192,6 +193,44 @@ TEST_CASE("SIGINT with a task that ignores cancellation: the node exits 1 after 
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
   CHECK_THAT(read_file(err), Catch::Contains("did not return within 0 ms of the shutdown"));
+  std::remove(err.c_str());
+}
+
+TEST_CASE("a node whose actor fails exits 1 at once with one line saying why") {
+  // CAF's default error handler ends an actor that receives an error as an
+  // ordinary message; any connected peer can send one. The node program
+  // must not stay up as a zombie: it exits non-zero with the reason on one
+  // line (for a supervisor to restart it), and its clients learn at once.
+  auto err = temp_path("failed.err");
+  test::node_process n1({}, {}, err);
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::collect_with_errs<int32_t> col(remote::spread(parallel::unlimited(*c.sys),
+                                                          nodes));
+  remote::go_remote(col, examples::sleep, 60000);
+  REQUIRE(eventually([&] {
+    auto st = nodes.stats(0);
+    return st && st->running == 1;
+  }));
+  caf::anon_send(nodes.handle(0), caf::make_error(caf::sec::runtime_error));
+  int status = 0;
+  // Bounded so that a process that lingers fails the test instead of
+  // hanging it (the node exits within milliseconds).
+  REQUIRE(eventually([&] { return n1.ended(status); }));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  auto got = col.wait();
+  REQUIRE(got.errors.size() == 1);
+  CHECK(parallel::is(got.errors.errors().front(), errc::node_down));
+  // Its first line says it serves; the only other one says why it stopped.
+  auto text = read_file(err);
+  auto first_end = text.find('\n');
+  REQUIRE(first_end != std::string::npos);
+  auto rest = text.substr(first_end + 1);
+  CHECK_THAT(rest, Catch::StartsWith("parallel-node: the node stopped serving: "));
+  CHECK_THAT(rest, Catch::Contains("runtime_error"));
+  CHECK(std::count(rest.begin(), rest.end(), '\n') == 1);
+  CHECK(rest.back() == '\n');
   std::remove(err.c_str());
 }
 
