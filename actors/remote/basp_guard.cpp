@@ -8,11 +8,8 @@
 #include <iostream>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -22,6 +19,7 @@
 #include <openssl/err.h>
 
 #include "frame_check.hpp"
+#include "tcp_socket.hpp"
 
 namespace parallel::remote::detail {
 
@@ -80,95 +78,6 @@ long ms_left(clock::time_point deadline) {
   return std::max<long>(0, left.count());
 }
 
-/// A TCP connection to `host`:`port` made before `deadline`, or why not.
-expected<int> connect_before(const std::string& host, uint16_t port,
-                             clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  auto service = std::to_string(port);
-  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0)
-    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
-  std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0) {
-      why = errno_text(errno);
-      continue;
-    }
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    int err = rc == 0 ? 0 : errno;
-    if (rc != 0 && err == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int n;
-      do {
-        n = ::poll(&p, 1, static_cast<int>(ms_left(deadline)));
-      } while (n < 0 && errno == EINTR);
-      if (n == 0) {
-        ::close(fd);
-        freeaddrinfo(res);
-        return make_error("no answer (timed out)");
-      }
-      socklen_t len = sizeof(err);
-      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-    if (err == 0) {
-      freeaddrinfo(res);
-      no_delay(fd);
-      return fd;
-    }
-    why = errno_text(err);
-    ::close(fd);
-  }
-  freeaddrinfo(res);
-  return make_error(why);
-}
-
-/// A non-blocking listening socket on `host`:`port`, or why not.
-expected<int> listen_on(const std::string& host, uint16_t port, int backlog) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* res = nullptr;
-  auto service = std::to_string(port);
-  bool any = host.empty() || host == "0.0.0.0";
-  if (int rc = getaddrinfo(any ? "0.0.0.0" : host.c_str(), service.c_str(),
-                           &hints, &res);
-      rc != 0)
-    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
-  std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0) {
-      why = errno_text(errno);
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, backlog) == 0) {
-      freeaddrinfo(res);
-      return fd;
-    }
-    why = errno_text(errno);
-    ::close(fd);
-  }
-  freeaddrinfo(res);
-  return make_error(why);
-}
-
-uint16_t local_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  if (ss.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
 /// A byte queue: append at the back, consume from the front.
 struct byte_queue {
   std::vector<char> buf;
@@ -201,6 +110,22 @@ struct byte_queue {
     }
   }
 };
+
+/// Sends what `q` holds on the plain socket `fd`. Returns whether anything
+/// happened: bytes went out, or the socket failed (then `eof` is set and `q`
+/// is emptied).
+bool send_queued(int fd, byte_queue& q, bool& eof) {
+  auto n = ::send(fd, q.data(), q.size(), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return false;
+  if (n <= 0) {
+    eof = true;
+    q = {};
+    return true;
+  }
+  q.consume(static_cast<std::size_t>(n));
+  return true;
+}
 
 } // namespace
 
@@ -664,24 +589,17 @@ bool basp_guard::read_inside(conn& c) {
 }
 
 bool basp_guard::flush_inside(conn& c) {
-  auto n = ::send(c.in_fd, c.to_in.data(), c.to_in.size(), MSG_NOSIGNAL);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+  if (!send_queued(c.in_fd, c.to_in, c.in_eof))
     return false;
-  if (n <= 0) {
-    c.in_eof = true;
-    c.to_in = {};
-    return true;
-  }
-  c.to_in.consume(static_cast<std::size_t>(n));
-  c.last_any = clock::now();
+  if (!c.in_eof)
+    c.last_any = clock::now();
   return true;
 }
 
 bool basp_guard::flush_outside(conn& c) {
-  long n;
   if (c.ssl != nullptr) {
     ERR_clear_error();
-    n = SSL_write(c.ssl, c.to_out.data(), static_cast<int>(std::min<std::size_t>(
+    long n = SSL_write(c.ssl, c.to_out.data(), static_cast<int>(std::min<std::size_t>(
                                             c.to_out.size(), 1 << 30)));
     if (n <= 0) {
       int err = SSL_get_error(c.ssl, static_cast<int>(n));
@@ -697,17 +615,12 @@ bool basp_guard::flush_outside(conn& c) {
       return true;
     }
     c.tls_wants = 0;
-  } else {
-    n = ::send(c.out_fd, c.to_out.data(), c.to_out.size(), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-      return false;
-    if (n <= 0) {
-      c.out_eof = true;
-      c.to_out = {};
-      return true;
-    }
+    c.to_out.consume(static_cast<std::size_t>(n));
+  } else if (!send_queued(c.out_fd, c.to_out, c.out_eof)) {
+    return false;
+  } else if (c.out_eof) {
+    return true;
   }
-  c.to_out.consume(static_cast<std::size_t>(n));
   c.last_any = clock::now();
   return true;
 }
@@ -881,7 +794,7 @@ std::size_t basp_guard::drain() {
 
 expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
                                      uint16_t inside_port, tls_context tls) {
-  auto fd = listen_on(host, port, SOMAXCONN);
+  auto fd = tcp_listen(host, port, SOMAXCONN);
   if (!fd)
     return fd.error();
   auto bound = local_port(*fd);
@@ -913,10 +826,10 @@ void basp_guard::stop_listening() {
 expected<std::shared_ptr<guarded_link>>
 basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                       clock::time_point deadline, const guard_options& limits) {
-  auto out = connect_before(host, port, deadline);
+  auto out = tcp_connect_before(host, port, deadline);
   if (!out)
     return out.error();
-  auto lst = listen_on("127.0.0.1", 0, 4);
+  auto lst = tcp_listen("127.0.0.1", 0, 4);
   if (!lst) {
     ::close(*out);
     return make_error("cannot open a loopback port for the guard: "

@@ -20,59 +20,21 @@
 #include <caf/send.hpp>
 
 #include "../example_tasks.hpp"
+#include "eventually.hpp"
+#include "node_counters.hpp"
 #include "node_process.hpp"
+#include "test_client.hpp"
 #include "parallel/parallel.hpp"
 
 using namespace std::chrono_literals;
 using parallel::errc;
 namespace remote = parallel::remote;
 
+using test::client;
+using test::eventually;
+using test::per_node;
+
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-/// Polls `pred` every millisecond until it holds; false after `limit`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = clock_type::now() + limit;
-  while (!pred()) {
-    if (clock_type::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-/// A client with its own actor system (heartbeat 100 ms, timeout 1 s).
-struct client {
-  client() {
-    remote::network_options net;
-    net.heartbeat_interval = 100ms;
-    net.connection_timeout = 1000ms;
-    remote::configure(cfg, *examples::make_registry(), net);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-
-  remote::cluster connect(const std::vector<const test::node_process*>& nodes,
-                          remote::connect_options opts = {5000ms}) {
-    std::string list;
-    for (auto* n : nodes)
-      list += (list.empty() ? "" : ",") + n->address();
-    auto c = remote::cluster::connect(*sys, list, opts);
-    if (!c)
-      FAIL("connect failed: " << parallel::message(c.error()));
-    return *c;
-  }
-
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-};
-
-remote::lane_options per_node(std::size_t n) {
-  remote::lane_options o;
-  o.per_node_bound = n;
-  return o;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in{path};
@@ -81,6 +43,20 @@ std::string read_file(const std::string& path) {
 
 std::string temp_path(const std::string& name) {
   return "/tmp/parallel-node-life-" + std::to_string(getpid()) + "-" + name;
+}
+
+/// How many of `errs` say the node cancelled the task as it shut down; sets
+/// `other` to the text of one that does not.
+int cancelled_at_shutdown(const parallel::multi_error& errs, std::string& other) {
+  int n = 0;
+  for (auto& e : errs.errors()) {
+    if (parallel::is(e, errc::cancelled)
+        && parallel::message(e).find("shutting down") != std::string::npos)
+      ++n;
+    else
+      other = parallel::message(e);
+  }
+  return n;
 }
 
 /// One `pid` task on `nodes`: proves a node serves.
@@ -125,23 +101,13 @@ TEST_CASE("SIGTERM stops a node gracefully: its tasks are answered as cancelled 
     remote::spread(parallel::unlimited(*c.sys), nodes, per_node(tasks)));
   for (int i = 0; i < tasks; ++i)
     remote::go_remote(col, examples::sleep, 60000);
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == tasks;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, tasks));
   n1.kill(SIGTERM);
   auto got = col.wait();
   CHECK(got.values.empty());
   REQUIRE(got.errors.size() == tasks);
-  int cancelled = 0;
   std::string other;
-  for (auto& e : got.errors.errors()) {
-    if (parallel::is(e, errc::cancelled)
-        && parallel::message(e).find("shutting down") != std::string::npos)
-      ++cancelled;
-    else
-      other = parallel::message(e);
-  }
+  auto cancelled = cancelled_at_shutdown(got.errors, other);
   INFO("an answer that was not \"cancelled\": " << other);
   CHECK(cancelled == tasks);
   auto status = n1.wait_exit();
@@ -165,28 +131,16 @@ TEST_CASE("SIGINT with a task that ignores cancellation: the node exits 1 after 
   parallel::collect_with_errs<int64_t> col(
     remote::spread(parallel::unlimited(*c.sys), nodes, per_node(queued + 1)));
   remote::go_remote(col, examples::fib, 45); // minutes, never looks at its context
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 1;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 1));
   for (int i = 0; i < queued; ++i)
     remote::go_remote(col, "sleep", int32_t{60000});
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->received == queued + 1;
-  }));
+  REQUIRE(test::counters_reach(nodes, 0,
+                               [&](auto& st) { return st.received == queued + 1; }));
   n1.kill(SIGINT);
   auto got = col.wait();
   REQUIRE(got.errors.size() == queued + 1);
-  int cancelled = 0;
   std::string other;
-  for (auto& e : got.errors.errors()) {
-    if (parallel::is(e, errc::cancelled)
-        && parallel::message(e).find("shutting down") != std::string::npos)
-      ++cancelled;
-    else
-      other = parallel::message(e);
-  }
+  auto cancelled = cancelled_at_shutdown(got.errors, other);
   INFO("an answer that was not \"cancelled\": " << other);
   CHECK(cancelled == queued + 1);
   auto status = n1.wait_exit();
@@ -208,10 +162,7 @@ TEST_CASE("a node whose actor fails exits 1 at once with one line saying why") {
   parallel::collect_with_errs<int32_t> col(remote::spread(parallel::unlimited(*c.sys),
                                                           nodes));
   remote::go_remote(col, examples::sleep, 60000);
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 1;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 1));
   caf::anon_send(nodes.handle(0), caf::make_error(caf::sec::runtime_error));
   int status = 0;
   // Bounded so that a process that lingers fails the test instead of
@@ -248,10 +199,7 @@ TEST_CASE("a remote task's timeout cancels it on the node too") {
   CHECK(got.errors.errors().front() == caf::sec::request_timeout);
   // The node's context had the timeout as its deadline: the task stopped
   // long before its minute.
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 1;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 1));
 }
 
 TEST_CASE("a group's deadline cancels its remote task on the node") {
@@ -263,10 +211,7 @@ TEST_CASE("a group's deadline cancels its remote task on the node") {
     remote::spread(parallel::unlimited(*c.sys, ctx), nodes));
   remote::go_remote(col, examples::sleep, 60000);
   col.wait();
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 1;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 1));
 }
 
 TEST_CASE("routing by task: a node lacking a task never gets it") {
@@ -408,10 +353,7 @@ TEST_CASE("a node that fails every task at once does not draw the work") {
   parallel::collect_with_errs<int64_t> stuck(
     remote::spread(parallel::unlimited(*c.sys), bad_only));
   remote::go_remote(stuck, examples::fib, 45);
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 1;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 1));
   bad.kill(SIGTERM);
   auto answered = [&] {
     auto st = nodes.stats(0);
