@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err).c_str());
 
+  // A closed standard output or error (a supervisor that read the port and
+  // went away) must fail a write, not kill the node.
+  std::signal(SIGPIPE, SIG_IGN);
   // Block the stop signals in every thread (CAF's threads inherit the mask);
   // main waits for them below.
   sigset_t stop_signals;

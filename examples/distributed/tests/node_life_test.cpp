@@ -90,6 +90,39 @@ TEST_CASE("a node ignores exit messages from its peers") {
   CHECK(serve_one(c, nodes) == n1.pid());
 }
 
+TEST_CASE("a peer can neither answer another client's task nor stop the node with unexpected messages") {
+  // The node's workers report a finished task to the node actor with a
+  // message; a peer can send the node actor any message, so it must not be
+  // able to forge that report and answer a task it did not run.
+  using done_atom = caf::atom_constant<caf::atom("prdone")>;
+  test::node_process n1;
+  client victim, forger;
+  auto nodes = victim.connect({&n1});
+  auto forged = forger.connect({&n1});
+  auto [ctx, cancel] = parallel::with_cancel(parallel::context::background());
+  parallel::collect_with_errs<int32_t> col(
+    remote::spread(parallel::unlimited(*victim.sys, ctx), nodes));
+  remote::go_remote(col, examples::sleep, 60000);
+  REQUIRE(test::running_reaches(nodes, 0, 1));
+  auto answer = caf::make_message(remote::ok_atom::value, int32_t{42});
+  for (uint64_t key = 0; key < 64; ++key) {
+    caf::anon_send(forged.handle(0), done_atom::value, key, answer);
+    for (uint64_t secret : {uint64_t{0}, key})
+      caf::anon_send(forged.handle(0), done_atom::value, secret, key, answer);
+  }
+  // Sent after the forgeries over the same connection: once it is answered,
+  // the node has seen them all (and was not stopped by the unexpected ones).
+  auto seen = forged.stats(0);
+  INFO((seen ? std::string{"ok"} : parallel::message(seen.error())));
+  REQUIRE(seen);
+  CHECK(nodes.stats(0)->running == 1);
+  cancel(parallel::make_error("done"));
+  auto got = col.wait();
+  CHECK(got.values.empty());
+  CHECK(got.errors.size() == 1);
+  CHECK(serve_one(victim, nodes) == n1.pid());
+}
+
 TEST_CASE("SIGTERM stops a node gracefully: its tasks are answered as cancelled and it exits 0") {
   // Each answer must arrive as "cancelled", none as "node down".
   constexpr int tasks = 8;
