@@ -4,14 +4,12 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <future>
 #include <iostream>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -21,6 +19,7 @@
 #include <openssl/err.h>
 
 #include "frame_check.hpp"
+#include "tcp_socket.hpp"
 
 namespace parallel::remote::detail {
 
@@ -79,95 +78,6 @@ long ms_left(clock::time_point deadline) {
   return std::max<long>(0, left.count());
 }
 
-/// A TCP connection to `host`:`port` made before `deadline`, or why not.
-expected<int> connect_before(const std::string& host, uint16_t port,
-                             clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  auto service = std::to_string(port);
-  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0)
-    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
-  std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0) {
-      why = errno_text(errno);
-      continue;
-    }
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    int err = rc == 0 ? 0 : errno;
-    if (rc != 0 && err == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int n;
-      do {
-        n = ::poll(&p, 1, static_cast<int>(ms_left(deadline)));
-      } while (n < 0 && errno == EINTR);
-      if (n == 0) {
-        ::close(fd);
-        freeaddrinfo(res);
-        return make_error("no answer (timed out)");
-      }
-      socklen_t len = sizeof(err);
-      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-    if (err == 0) {
-      freeaddrinfo(res);
-      no_delay(fd);
-      return fd;
-    }
-    why = errno_text(err);
-    ::close(fd);
-  }
-  freeaddrinfo(res);
-  return make_error(why);
-}
-
-/// A non-blocking listening socket on `host`:`port`, or why not.
-expected<int> listen_on(const std::string& host, uint16_t port, int backlog) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* res = nullptr;
-  auto service = std::to_string(port);
-  bool any = host.empty() || host == "0.0.0.0";
-  if (int rc = getaddrinfo(any ? "0.0.0.0" : host.c_str(), service.c_str(),
-                           &hints, &res);
-      rc != 0)
-    return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
-  std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0) {
-      why = errno_text(errno);
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, backlog) == 0) {
-      freeaddrinfo(res);
-      return fd;
-    }
-    why = errno_text(errno);
-    ::close(fd);
-  }
-  freeaddrinfo(res);
-  return make_error(why);
-}
-
-uint16_t local_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  if (ss.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
 /// A byte queue: append at the back, consume from the front.
 struct byte_queue {
   std::vector<char> buf;
@@ -201,6 +111,22 @@ struct byte_queue {
   }
 };
 
+/// Sends what `q` holds on the plain socket `fd`. Returns whether anything
+/// happened: bytes went out, or the socket failed (then `eof` is set and `q`
+/// is emptied).
+bool send_queued(int fd, byte_queue& q, bool& eof) {
+  auto n = ::send(fd, q.data(), q.size(), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return false;
+  if (n <= 0) {
+    eof = true;
+    q = {};
+    return true;
+  }
+  q.consume(static_cast<std::size_t>(n));
+  return true;
+}
+
 } // namespace
 
 // -- connections --------------------------------------------------------------
@@ -232,6 +158,7 @@ struct basp_guard::conn {
   bool tls_pending = false;       // the TLS handshake is under way
   uint32_t tls_wants = 0;         // epoll events the TLS layer waits for
   bool out_eof = false;
+  bool out_shut = false;          // draining: our FIN (and close_notify) sent
   bool out_ready = true;          // may have bytes to read (saves recv calls)
   uint32_t out_mask = 0;
 
@@ -569,8 +496,21 @@ void basp_guard::pump(conn& c) {
   if (c.dead)
     return;
   // One side left: hand the other what is left for it, then close.
-  if ((c.out_eof && (c.to_in.empty() || c.in_eof))
-      || (c.in_eof && (c.to_out.empty() || c.out_eof))) {
+  bool peer_gone = c.out_eof && (c.to_in.empty() || c.in_eof);
+  bool inside_done = c.in_eof && (c.to_out.empty() || c.out_eof);
+  if (draining_ && inside_done && !peer_gone) {
+    // Everything the middleman wrote is out: close our side and wait for
+    // the peer to close its own, so that no reset overtakes the last bytes.
+    if (!c.out_shut) {
+      c.out_shut = true;
+      if (c.ssl != nullptr) {
+        ERR_clear_error();
+        SSL_shutdown(c.ssl); // close_notify; the peer's is not awaited
+        ERR_clear_error();
+      }
+      ::shutdown(c.out_fd, SHUT_WR);
+    }
+  } else if (peer_gone || inside_done) {
     close_conn(c);
     return;
   }
@@ -611,6 +551,12 @@ bool basp_guard::read_outside(conn& c) {
       c.out_ready = false; // drained for now
   }
   auto bytes = static_cast<std::size_t>(n);
+  if (draining_) {
+    // The middleman is going away: what a peer still sends is not relayed,
+    // only read, so that closing does not reset the connection.
+    c.last_outside = c.last_any = clock::now();
+    return true;
+  }
   bool was_done = c.check.handshake_done();
   if (auto why = c.check.feed(scratch_.data(), bytes); !why.empty()) {
     fail(c, "it sent " + why);
@@ -643,24 +589,17 @@ bool basp_guard::read_inside(conn& c) {
 }
 
 bool basp_guard::flush_inside(conn& c) {
-  auto n = ::send(c.in_fd, c.to_in.data(), c.to_in.size(), MSG_NOSIGNAL);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+  if (!send_queued(c.in_fd, c.to_in, c.in_eof))
     return false;
-  if (n <= 0) {
-    c.in_eof = true;
-    c.to_in = {};
-    return true;
-  }
-  c.to_in.consume(static_cast<std::size_t>(n));
-  c.last_any = clock::now();
+  if (!c.in_eof)
+    c.last_any = clock::now();
   return true;
 }
 
 bool basp_guard::flush_outside(conn& c) {
-  long n;
   if (c.ssl != nullptr) {
     ERR_clear_error();
-    n = SSL_write(c.ssl, c.to_out.data(), static_cast<int>(std::min<std::size_t>(
+    long n = SSL_write(c.ssl, c.to_out.data(), static_cast<int>(std::min<std::size_t>(
                                             c.to_out.size(), 1 << 30)));
     if (n <= 0) {
       int err = SSL_get_error(c.ssl, static_cast<int>(n));
@@ -676,17 +615,12 @@ bool basp_guard::flush_outside(conn& c) {
       return true;
     }
     c.tls_wants = 0;
-  } else {
-    n = ::send(c.out_fd, c.to_out.data(), c.to_out.size(), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-      return false;
-    if (n <= 0) {
-      c.out_eof = true;
-      c.to_out = {};
-      return true;
-    }
+    c.to_out.consume(static_cast<std::size_t>(n));
+  } else if (!send_queued(c.out_fd, c.to_out, c.out_eof)) {
+    return false;
+  } else if (c.out_eof) {
+    return true;
   }
-  c.to_out.consume(static_cast<std::size_t>(n));
   c.last_any = clock::now();
   return true;
 }
@@ -761,6 +695,15 @@ void basp_guard::sweep() {
     else
       fail(*c, why);
   }
+  if (draining_ && now >= drain_deadline_ && !conns_.empty()) {
+    auto open = std::vector<conn*>(conns_.begin(), conns_.end());
+    log("closed " + std::to_string(open.size())
+        + " connection(s) whose last bytes did not leave within "
+        + std::to_string(opts_.drain_timeout.count()) + " ms of the shutdown");
+    drain_forced_ += open.size();
+    for (auto* c : open)
+      close_conn(*c);
+  }
   if (public_paused_ && public_fd_ >= 0) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -806,13 +749,52 @@ void basp_guard::close_conn(conn& c) {
     --handshaking_;
   conns_.erase(&c);
   dead_.push_back(&c);
+  check_drained();
+}
+
+// -- draining -----------------------------------------------------------------
+
+void basp_guard::start_drain(conn& c) {
+  if (c.tls_pending || c.in_fd < 0 || c.in_connecting || !c.check.handshake_done()) {
+    close_conn(c); // no answer can be on its way to a peer still shaking hands
+    return;
+  }
+  c.to_in = {};
+  pump(c);
+}
+
+void basp_guard::check_drained() {
+  if (drained_ && conns_.empty()) {
+    auto done = std::move(drained_);
+    drained_ = nullptr;
+    done(drain_forced_);
+  }
+}
+
+std::size_t basp_guard::drain() {
+  auto done = std::make_shared<std::promise<std::size_t>>();
+  auto forced = done->get_future();
+  post([this, done] {
+    if (public_fd_ >= 0) {
+      ::close(public_fd_);
+      public_fd_ = -1;
+      public_paused_ = false;
+    }
+    draining_ = true;
+    drain_deadline_ = clock::now() + opts_.drain_timeout;
+    drained_ = [done](std::size_t n) { done->set_value(n); };
+    for (auto* c : std::vector<conn*>(conns_.begin(), conns_.end()))
+      start_drain(*c);
+    check_drained();
+  });
+  return forced.get();
 }
 
 // -- setting up ---------------------------------------------------------------
 
 expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
                                      uint16_t inside_port, tls_context tls) {
-  auto fd = listen_on(host, port, SOMAXCONN);
+  auto fd = tcp_listen(host, port, SOMAXCONN);
   if (!fd)
     return fd.error();
   auto bound = local_port(*fd);
@@ -844,10 +826,10 @@ void basp_guard::stop_listening() {
 expected<std::shared_ptr<guarded_link>>
 basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                       clock::time_point deadline, const guard_options& limits) {
-  auto out = connect_before(host, port, deadline);
+  auto out = tcp_connect_before(host, port, deadline);
   if (!out)
     return out.error();
-  auto lst = listen_on("127.0.0.1", 0, 4);
+  auto lst = tcp_listen("127.0.0.1", 0, 4);
   if (!lst) {
     ::close(*out);
     return make_error("cannot open a loopback port for the guard: "

@@ -79,6 +79,15 @@ public:
   /// Node side: closes the public port; relayed connections stay.
   void stop_listening();
 
+  /// Node side, once the middleman is closing its connections: stops
+  /// accepting, stops relaying bytes from peers, and ends each connection
+  /// only after the middleman closed its side and every byte it wrote went
+  /// to the peer (then a graceful close: TLS close_notify, FIN, and the
+  /// peer's close). What is still open after `guard_options::drain_timeout`
+  /// is closed anyway. Blocks until every connection is closed; returns how
+  /// many had to be closed at the deadline.
+  std::size_t drain();
+
   /// Client side: connects to the node at `host`:`port` before `deadline`,
   /// then relays it to the first connection on the returned link's loopback
   /// port. The node's handshake must arrive before `deadline`, and its frames
@@ -109,6 +118,8 @@ private:
   void watch(conn& c);
   void set_mask(int fd, slot& s, uint32_t& current, uint32_t wanted);
   void sweep();
+  void start_drain(conn& c);
+  void check_drained();
   void fail(conn& c, const std::string& why);
   std::string tls_failed(conn& c);
   void close_conn(conn& c);
@@ -139,6 +150,10 @@ private:
   std::size_t logged_ = 0;
   std::size_t suppressed_ = 0;
   std::vector<char> scratch_;
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::size_t drain_forced_ = 0;             // connections closed at the deadline
+  std::function<void(std::size_t)> drained_; // tells drain() it is over
 };
 
 } // namespace parallel::remote::detail

@@ -1,19 +1,12 @@
 // Connecting to nodes with a bounded time, and watching them.
 #include "parallel/remote/cluster.hpp"
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <algorithm>
 #include <future>
 #include <optional>
 #include <set>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
@@ -27,6 +20,7 @@
 
 #include "cluster_state.hpp"
 #include "guard_wiring.hpp"
+#include "tcp_socket.hpp"
 #include "parallel/remote/detail/remote_lane.hpp"
 #include "parallel/remote/protocol.hpp"
 
@@ -46,50 +40,16 @@ long ms_left(clock::time_point deadline) {
 /// node that is not there fails fast and a black-holed address fails in
 /// bounded time, without CAF's connect blocking its middleman for the OS's
 /// full SYN timeout. Returns "" or why it failed.
-std::string tcp_probe(const node_address& addr, clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  auto port = std::to_string(addr.port);
-  if (int rc = getaddrinfo(addr.host.c_str(), port.c_str(), &hints, &res); rc != 0)
-    return std::string{"cannot resolve host: "} + gai_strerror(rc);
-  std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0) {
-      why = std::strerror(errno);
-      continue;
-    }
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int n;
-      do {
-        n = ::poll(&p, 1, static_cast<int>(ms_left(deadline)));
-      } while (n < 0 && errno == EINTR);
-      if (n == 0) {
-        ::close(fd);
-        freeaddrinfo(res);
-        return "no answer (timed out)";
-      }
-      int err = 0;
-      socklen_t len = sizeof(err);
-      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc == 0) {
-      ::close(fd);
-      freeaddrinfo(res);
-      return {};
-    }
-    why = std::strerror(errno);
-    ::close(fd);
+std::string tcp_probe(const node_address& addr, clock::time_point deadline,
+                      milliseconds total) {
+  auto fd = detail::tcp_connect_before(addr.host, addr.port, deadline);
+  if (fd) {
+    ::close(*fd);
+    return {};
   }
-  freeaddrinfo(res);
-  return why;
+  if (detail::timed_out(fd.error()))
+    return "no answer within " + std::to_string(total.count()) + " ms";
+  return parallel::message(fd.error());
 }
 
 error connect_error(const node_address& addr, const std::string& why) {
@@ -119,11 +79,8 @@ expected<caf::actor> try_connect_one(caf::actor_system& sys,
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
                                  clock::time_point deadline, milliseconds total,
                                  const guard_options& limits) {
-  if (auto why = tcp_probe(addr, deadline); !why.empty()) {
-    if (why.find("timed out") != std::string::npos)
-      why = "no answer within " + std::to_string(total.count()) + " ms";
+  if (auto why = tcp_probe(addr, deadline, total); !why.empty())
     return connect_error(addr, why);
-  }
   bool tls = detail::tls_of(sys).enabled();
   // The middleman reaches the node through the BASP guard, which speaks TLS
   // (if any) and checks every frame the node sends before CAF parses it.

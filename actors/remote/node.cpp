@@ -8,6 +8,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/basp_broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/manager.hpp>
@@ -32,7 +34,9 @@ namespace detail {
 
 namespace {
 
-/// worker -> node actor: a task finished with this reply.
+/// worker -> node actor: a task finished with this reply. It carries the
+/// node actor's secret, so that a peer (which may send the node actor any
+/// message) cannot answer a task it did not run.
 using done_atom = caf::atom_constant<caf::atom("prdone")>;
 
 /// node_state -> node actor: shut down (only once `stopping` is set, so a
@@ -57,6 +61,12 @@ struct counters {
   std::atomic<bool> stopping{false};
 };
 
+/// 64 unpredictable bits.
+uint64_t random_secret() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}
+
 /// The error running tasks get when the node shuts down.
 error shutdown_error() {
   return error{static_cast<uint8_t>(errc::cancelled), error_category,
@@ -68,8 +78,10 @@ error shutdown_error() {
 /// not start a thread for it, or the group is gone), when the closure dies.
 class reply_once {
 public:
-  reply_once(caf::actor node, uint64_t key, parallel::context pool_ctx)
-    : node_(std::move(node)), key_(key), pool_ctx_(std::move(pool_ctx)) {
+  reply_once(caf::actor node, uint64_t secret, uint64_t key,
+             parallel::context pool_ctx)
+    : node_(std::move(node)), secret_(secret), key_(key),
+      pool_ctx_(std::move(pool_ctx)) {
   }
 
   reply_once(const reply_once&) = delete;
@@ -86,11 +98,12 @@ public:
 
   void send(caf::message reply) {
     sent_ = true;
-    caf::anon_send(node_, done_atom::value, key_, std::move(reply));
+    caf::anon_send(node_, done_atom::value, secret_, key_, std::move(reply));
   }
 
 private:
   caf::actor node_;
+  uint64_t secret_;
   uint64_t key_;
   parallel::context pool_ctx_;
   bool sent_ = false;
@@ -164,6 +177,10 @@ public:
   }
 
   caf::behavior make_behavior() override {
+    // CAF's default prints every unexpected message to standard output: a
+    // peer could flood it, or kill a node whose output pipe was closed
+    // (SIGPIPE). Unexpected requests still get an error reply.
+    set_default_handler(caf::drop);
     set_down_handler([this](caf::down_msg& dm) {
       // A client's requester is gone (finished, or its node died or was
       // disconnected): its tasks have nobody to report to.
@@ -189,7 +206,9 @@ public:
           refuse(rp, key, "the node could not run the task");
         }
       },
-      [this](done_atom, uint64_t key, caf::message& reply) {
+      [this](done_atom, uint64_t secret, uint64_t key, caf::message& reply) {
+        if (secret != done_secret_)
+          return; // forged by a peer
         --live_;
         if (auto i = running_.find(key); i != running_.end()
                                          && !reply.match_element<ok_atom>(0)) {
@@ -335,6 +354,7 @@ private:
     key_out = key;
     // From here on, the task's done message comes exactly once.
     auto out = std::make_shared<reply_once>(caf::actor_cast<caf::actor>(this),
+                                            done_secret_,
                                             key, parent);
     ++live_;
     pool->ex.go([out, entry, ctx = ctx, args = std::move(args),
@@ -414,6 +434,8 @@ private:
   std::unordered_set<uint64_t> cancelled_;
   std::deque<uint64_t> cancel_order_;
   uint64_t next_key_ = 0;
+  /// Proves a done message came from this node's workers.
+  uint64_t done_secret_ = random_secret();
   std::size_t live_ = 0; // tasks handed to the pool whose done has not come
   bool shutting_down_ = false;
 };
@@ -445,6 +467,8 @@ public:
 
   ~node_state() {
     stop();
+    if (ended())
+      drain();
   }
 
   void stop() {
@@ -457,6 +481,28 @@ public:
       caf::anon_send(mm, caf::unpublish_atom::value, actor_.address(), port_);
       request_shutdown(actor_, *stats_);
     });
+  }
+
+  /// Whether the node actor has ended.
+  bool ended() const {
+    std::lock_guard<std::mutex> lk{exit_->mtx};
+    return exit_->done;
+  }
+
+  /// Lets the answers the ended node actor gave reach its clients before
+  /// the guard closes their connections. They may still sit in the BASP
+  /// broker's mailbox: an exit message queued behind them ends the broker
+  /// after it wrote them (one mailbox, in order), and a broker that ends
+  /// closes each connection once its bytes are out (CAF's graceful
+  /// shutdown: a FIN after the last byte). The guard relays until it sees
+  /// that FIN on every connection, at most `guard_options::drain_timeout`.
+  /// This ends every BASP connection of the actor system: the node's
+  /// process is done with it.
+  void drain() {
+    // Read-only lookup: the middleman made its BASP broker at start.
+    auto basp = sys_.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+    caf::anon_send_exit(basp, caf::exit_reason::user_shutdown);
+    guard_.guard->drain();
   }
 
   std::optional<error> wait_stopped(std::chrono::milliseconds limit) const {

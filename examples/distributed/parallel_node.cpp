@@ -10,7 +10,8 @@
 // Prints the port it listens on as its first line (useful with --port 0),
 // then serves until SIGINT or SIGTERM, which stop it gracefully: it stops
 // listening, cancels the running tasks, answers them as cancelled and exits
-// 0 once they returned (1 if some did not within --stop-grace). If the node
+// 0 once they returned (1 if some did not within --stop-grace), after the
+// answers left (at most 2 s more). If the node
 // stops serving by itself, it exits 1 with the reason on one line, so that a
 // process supervisor can restart it. Listens on 127.0.0.1 unless --host
 // says otherwise (--host 0.0.0.0 for every interface). With the three TLS
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -151,6 +153,9 @@ int main(int argc, char** argv) {
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err).c_str());
 
+  // A closed standard output or error (a supervisor that read the port and
+  // went away) must fail a write, not kill the node.
+  std::signal(SIGPIPE, SIG_IGN);
   // Block the stop signals in every thread (CAF's threads inherit the mask);
   // main waits for them below.
   sigset_t stop_signals;
@@ -167,11 +172,12 @@ int main(int argc, char** argv) {
   parallel::remote::configure(cfg, *reg, net);
   caf::actor_system sys{cfg};
   {
-    auto node = parallel::remote::node::start(sys, reg, opts);
-    if (!node) {
-      std::cerr << "parallel-node: " << parallel::message(node.error()) << "\n";
+    auto started = parallel::remote::node::start(sys, reg, opts);
+    if (!started) {
+      std::cerr << "parallel-node: " << parallel::message(started.error()) << "\n";
       return 1;
     }
+    std::optional<parallel::remote::node> node{std::move(*started)};
     std::cout << node->port() << std::endl;
     std::cerr << "parallel-node: serving " << reg->names().size() << " tasks on "
               << (opts.host.empty() ? "*" : opts.host) << ":" << node->port()
@@ -192,11 +198,11 @@ int main(int argc, char** argv) {
       exit_now(1);
     }
     on_signal.join();
-    // The node actor has answered every task, but those answers may still be
-    // on their way through the middleman and the guard's relay, which the
-    // process's end would cut. Linger briefly so that clients get them.
-    // (A drain in the guard itself would be exact; it does not exist yet.)
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The node actor has answered every task, but the answers may still be
+    // on their way through the middleman and the guard. Destroying the node
+    // drains them: it returns once every client got its last byte (at most
+    // the guard's drain timeout, 2 s).
+    node.reset();
     if (*reason) {
       std::cerr << "parallel-node: " << parallel::message(*reason) << "\n";
       exit_now(1);

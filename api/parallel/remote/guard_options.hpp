@@ -38,6 +38,10 @@ struct guard_options {
   /// On a node: connections still in their handshake at once; more are
   /// refused, so that silent connections cannot lock out real clients.
   std::size_t max_handshaking = 64;
+  /// On a node that stopped: how long the guard keeps relaying the answers
+  /// the middleman still writes to clients before it closes their
+  /// connections anyway.
+  std::chrono::milliseconds drain_timeout{2000};
   /// Where the guard's one-line reports go (a closed or refused connection
   /// and why). Empty: standard error.
   std::function<void(const std::string&)> log;

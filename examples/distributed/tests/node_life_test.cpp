@@ -2,6 +2,7 @@
 // against real parallel-node processes on loopback.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -19,59 +20,21 @@
 #include <caf/send.hpp>
 
 #include "../example_tasks.hpp"
+#include "eventually.hpp"
+#include "node_counters.hpp"
 #include "node_process.hpp"
+#include "test_client.hpp"
 #include "parallel/parallel.hpp"
 
 using namespace std::chrono_literals;
 using parallel::errc;
 namespace remote = parallel::remote;
 
+using test::client;
+using test::eventually;
+using test::per_node;
+
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-/// Polls `pred` every millisecond until it holds; false after `limit`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = clock_type::now() + limit;
-  while (!pred()) {
-    if (clock_type::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-/// A client with its own actor system (heartbeat 100 ms, timeout 1 s).
-struct client {
-  client() {
-    remote::network_options net;
-    net.heartbeat_interval = 100ms;
-    net.connection_timeout = 1000ms;
-    remote::configure(cfg, *examples::make_registry(), net);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-
-  remote::cluster connect(const std::vector<const test::node_process*>& nodes,
-                          remote::connect_options opts = {5000ms}) {
-    std::string list;
-    for (auto* n : nodes)
-      list += (list.empty() ? "" : ",") + n->address();
-    auto c = remote::cluster::connect(*sys, list, opts);
-    if (!c)
-      FAIL("connect failed: " << parallel::message(c.error()));
-    return *c;
-  }
-
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-};
-
-remote::lane_options per_node(std::size_t n) {
-  remote::lane_options o;
-  o.per_node_bound = n;
-  return o;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in{path};
@@ -80,6 +43,20 @@ std::string read_file(const std::string& path) {
 
 std::string temp_path(const std::string& name) {
   return "/tmp/parallel-node-life-" + std::to_string(getpid()) + "-" + name;
+}
+
+/// How many of `errs` say the node cancelled the task as it shut down; sets
+/// `other` to the text of one that does not.
+int cancelled_at_shutdown(const parallel::multi_error& errs, std::string& other) {
+  int n = 0;
+  for (auto& e : errs.errors()) {
+    if (parallel::is(e, errc::cancelled)
+        && parallel::message(e).find("shutting down") != std::string::npos)
+      ++n;
+    else
+      other = parallel::message(e);
+  }
+  return n;
 }
 
 /// One `pid` task on `nodes`: proves a node serves.
@@ -113,27 +90,59 @@ TEST_CASE("a node ignores exit messages from its peers") {
   CHECK(serve_one(c, nodes) == n1.pid());
 }
 
+TEST_CASE("a peer can neither answer another client's task nor stop the node with unexpected messages") {
+  // The node's workers report a finished task to the node actor with a
+  // message; a peer can send the node actor any message, so it must not be
+  // able to forge that report and answer a task it did not run.
+  using done_atom = caf::atom_constant<caf::atom("prdone")>;
+  test::node_process n1;
+  client victim, forger;
+  auto nodes = victim.connect({&n1});
+  auto forged = forger.connect({&n1});
+  auto [ctx, cancel] = parallel::with_cancel(parallel::context::background());
+  parallel::collect_with_errs<int32_t> col(
+    remote::spread(parallel::unlimited(*victim.sys, ctx), nodes));
+  remote::go_remote(col, examples::sleep, 60000);
+  REQUIRE(test::running_reaches(nodes, 0, 1));
+  auto answer = caf::make_message(remote::ok_atom::value, int32_t{42});
+  for (uint64_t key = 0; key < 64; ++key) {
+    caf::anon_send(forged.handle(0), done_atom::value, key, answer);
+    for (uint64_t secret : {uint64_t{0}, key})
+      caf::anon_send(forged.handle(0), done_atom::value, secret, key, answer);
+  }
+  // Sent after the forgeries over the same connection: once it is answered,
+  // the node has seen them all (and was not stopped by the unexpected ones).
+  auto seen = forged.stats(0);
+  INFO((seen ? std::string{"ok"} : parallel::message(seen.error())));
+  REQUIRE(seen);
+  CHECK(nodes.stats(0)->running == 1);
+  cancel(parallel::make_error("done"));
+  auto got = col.wait();
+  CHECK(got.values.empty());
+  CHECK(got.errors.size() == 1);
+  CHECK(serve_one(victim, nodes) == n1.pid());
+}
+
 TEST_CASE("SIGTERM stops a node gracefully: its tasks are answered as cancelled and it exits 0") {
+  // Each answer must arrive as "cancelled", none as "node down".
+  constexpr int tasks = 8;
   auto err = temp_path("sigterm.err");
   test::node_process n1({}, {}, err);
   client c;
   auto nodes = c.connect({&n1});
-  parallel::collect_with_errs<int32_t> col(remote::spread(parallel::unlimited(*c.sys),
-                                                          nodes));
-  for (int i = 0; i < 3; ++i)
+  parallel::collect_with_errs<int32_t> col(
+    remote::spread(parallel::unlimited(*c.sys), nodes, per_node(tasks)));
+  for (int i = 0; i < tasks; ++i)
     remote::go_remote(col, examples::sleep, 60000);
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 3;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, tasks));
   n1.kill(SIGTERM);
   auto got = col.wait();
   CHECK(got.values.empty());
-  REQUIRE(got.errors.size() == 3);
-  for (auto& e : got.errors.errors()) {
-    CHECK(parallel::is(e, errc::cancelled));
-    CHECK_THAT(parallel::message(e), Catch::Contains("shutting down"));
-  }
+  REQUIRE(got.errors.size() == tasks);
+  std::string other;
+  auto cancelled = cancelled_at_shutdown(got.errors, other);
+  INFO("an answer that was not \"cancelled\": " << other);
+  CHECK(cancelled == tasks);
   auto status = n1.wait_exit();
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
@@ -141,27 +150,71 @@ TEST_CASE("SIGTERM stops a node gracefully: its tasks are answered as cancelled 
   std::remove(err.c_str());
 }
 
-TEST_CASE("SIGINT with a task that ignores cancellation: the node exits 1 after the grace") {
+TEST_CASE("SIGINT with a task that ignores cancellation: the node exits 1 after the "
+          "grace, and every task is answered as cancelled") {
+  // One task that never looks at its context holds the node's only slot;
+  // 300 more wait in its queue. With a grace of 0 ms the node exits right
+  // after it answered all 301, so the answers must leave the process (the
+  // middleman and the guard) before it ends.
+  constexpr int queued = 300;
   auto err = temp_path("sigint.err");
-  test::node_process n1({"--stop-grace", "100"}, {}, err);
+  test::node_process n1({"--stop-grace", "0", "--max-in-flight", "1"}, {}, err);
   client c;
   auto nodes = c.connect({&n1});
-  parallel::collect_with_errs<int64_t> col(remote::spread(parallel::unlimited(*c.sys),
-                                                          nodes));
+  parallel::collect_with_errs<int64_t> col(
+    remote::spread(parallel::unlimited(*c.sys), nodes, per_node(queued + 1)));
   remote::go_remote(col, examples::fib, 45); // minutes, never looks at its context
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 1;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 1));
+  for (int i = 0; i < queued; ++i)
+    remote::go_remote(col, "sleep", int32_t{60000});
+  REQUIRE(test::counters_reach(nodes, 0,
+                               [&](auto& st) { return st.received == queued + 1; }));
   n1.kill(SIGINT);
   auto got = col.wait();
-  REQUIRE(got.errors.size() == 1);
-  CHECK(parallel::is(got.errors.errors().front(), errc::cancelled));
+  REQUIRE(got.errors.size() == queued + 1);
+  std::string other;
+  auto cancelled = cancelled_at_shutdown(got.errors, other);
+  INFO("an answer that was not \"cancelled\": " << other);
+  CHECK(cancelled == queued + 1);
   auto status = n1.wait_exit();
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
+  CHECK_THAT(read_file(err), Catch::Contains("did not return within 0 ms of the shutdown"));
+  std::remove(err.c_str());
+}
+
+TEST_CASE("a node whose actor fails exits 1 at once with one line saying why") {
+  // CAF's default error handler ends an actor that receives an error as an
+  // ordinary message; any connected peer can send one. The node program
+  // must not stay up as a zombie: it exits non-zero with the reason on one
+  // line (for a supervisor to restart it), and its clients learn at once.
+  auto err = temp_path("failed.err");
+  test::node_process n1({}, {}, err);
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::collect_with_errs<int32_t> col(remote::spread(parallel::unlimited(*c.sys),
+                                                          nodes));
+  remote::go_remote(col, examples::sleep, 60000);
+  REQUIRE(test::running_reaches(nodes, 0, 1));
+  caf::anon_send(nodes.handle(0), caf::make_error(caf::sec::runtime_error));
+  int status = 0;
+  // Bounded so that a process that lingers fails the test instead of
+  // hanging it (the node exits within milliseconds).
+  REQUIRE(eventually([&] { return n1.ended(status); }));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  auto got = col.wait();
+  REQUIRE(got.errors.size() == 1);
+  CHECK(parallel::is(got.errors.errors().front(), errc::node_down));
+  // Its first line says it serves; the only other one says why it stopped.
   auto text = read_file(err);
-  CHECK_THAT(text, Catch::Contains("1 task(s) did not return within 100 ms"));
+  auto first_end = text.find('\n');
+  REQUIRE(first_end != std::string::npos);
+  auto rest = text.substr(first_end + 1);
+  CHECK_THAT(rest, Catch::StartsWith("parallel-node: the node stopped serving: "));
+  CHECK_THAT(rest, Catch::Contains("runtime_error"));
+  CHECK(std::count(rest.begin(), rest.end(), '\n') == 1);
+  CHECK(rest.back() == '\n');
   std::remove(err.c_str());
 }
 
@@ -179,10 +232,7 @@ TEST_CASE("a remote task's timeout cancels it on the node too") {
   CHECK(got.errors.errors().front() == caf::sec::request_timeout);
   // The node's context had the timeout as its deadline: the task stopped
   // long before its minute.
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 1;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 1));
 }
 
 TEST_CASE("a group's deadline cancels its remote task on the node") {
@@ -194,10 +244,7 @@ TEST_CASE("a group's deadline cancels its remote task on the node") {
     remote::spread(parallel::unlimited(*c.sys, ctx), nodes));
   remote::go_remote(col, examples::sleep, 60000);
   col.wait();
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 1;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 1));
 }
 
 TEST_CASE("routing by task: a node lacking a task never gets it") {
@@ -339,10 +386,7 @@ TEST_CASE("a node that fails every task at once does not draw the work") {
   parallel::collect_with_errs<int64_t> stuck(
     remote::spread(parallel::unlimited(*c.sys), bad_only));
   remote::go_remote(stuck, examples::fib, 45);
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 1;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 1));
   bad.kill(SIGTERM);
   auto answered = [&] {
     auto st = nodes.stats(0);

@@ -113,6 +113,17 @@ public:
     }
   }
 
+  /// Whether the process has ended by itself; if so, sets `status` to its
+  /// wait status (and it is reaped).
+  bool ended(int& status) {
+    if (pid_ <= 0)
+      return false;
+    if (waitpid(pid_, &status, WNOHANG) != pid_)
+      return false;
+    pid_ = -1;
+    return true;
+  }
+
   /// Waits for the process to end by itself; returns its wait status.
   int wait_exit() {
     int status = 0;

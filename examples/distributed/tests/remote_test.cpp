@@ -20,12 +20,20 @@
 
 #include "../example_tasks.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
+#include "node_counters.hpp"
 #include "node_process.hpp"
+#include "test_client.hpp"
 #include "parallel/parallel.hpp"
 
 using namespace std::chrono_literals;
 using parallel::errc;
 namespace remote = parallel::remote;
+
+using test::client;
+using test::eventually;
+using test::per_node;
+using test::test_net;
 
 namespace {
 
@@ -35,57 +43,8 @@ double ms_since(clock_type::time_point t0) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-/// Polls `pred` every millisecond until it holds; false after `limit`. Waits
-/// for a state to be reached, never asserts on timing.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = clock_type::now() + limit;
-  while (!pred()) {
-    if (clock_type::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-remote::network_options test_net() {
-  remote::network_options net;
-  net.heartbeat_interval = 100ms;
-  net.connection_timeout = 1000ms;
-  return net;
-}
-
-/// A client: its own actor system, configured for the example tasks.
-struct client {
-  explicit client(remote::network_options net = test_net()) {
-    remote::configure(cfg, *examples::make_registry(), net);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-
-  remote::cluster connect(const std::vector<const test::node_process*>& nodes,
-                          std::chrono::milliseconds timeout = 5000ms) {
-    std::string list;
-    for (auto* n : nodes)
-      list += (list.empty() ? "" : ",") + n->address();
-    auto c = remote::cluster::connect(*sys, list, {timeout});
-    if (!c)
-      FAIL("connect failed: " << parallel::message(c.error()));
-    return *c;
-  }
-
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-};
-
 int64_t fib(int n) {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
-}
-
-remote::lane_options per_node(std::size_t n, std::size_t attempts = 1) {
-  remote::lane_options o;
-  o.per_node_bound = n;
-  o.max_attempts = attempts;
-  return o;
 }
 
 bool certs_available() {
@@ -559,17 +518,11 @@ TEST_CASE("cancelling the group cancels its tasks on the nodes") {
   parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys, ctx), nodes));
   for (int i = 0; i < 3; ++i)
     remote::go_remote(eg, "block");
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 3;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 3));
   cancel(parallel::make_error("stop it"));
   CHECK(parallel::message(eg.wait()) == "stop it");
   // The node's contexts were cancelled: the blocked tasks returned.
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 3;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 3));
 }
 
 TEST_CASE("a task error that stops the group cancels its siblings on the nodes") {
@@ -579,16 +532,10 @@ TEST_CASE("a task error that stops the group cancels its siblings on the nodes")
   parallel::err_group eg(remote::spread(parallel::unlimited(*c.sys), nodes));
   for (int i = 0; i < 3; ++i)
     remote::go_remote(eg, "block");
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 3;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 3));
   remote::go_remote(eg, "fail", std::string{"first"});
   CHECK(parallel::message(eg.wait()) == "first");
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 3;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 3));
 }
 
 TEST_CASE("abandoning the group cancels its tasks on the nodes") {
@@ -599,15 +546,9 @@ TEST_CASE("abandoning the group cancels its tasks on the nodes") {
     parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
     for (int i = 0; i < 3; ++i)
       remote::go_remote(col, "block");
-    REQUIRE(eventually([&] {
-      auto st = nodes.stats(0);
-      return st && st->running == 3;
-    }));
+    REQUIRE(test::running_reaches(nodes, 0, 3));
   } // abandoned: no wait()
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 3;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 3));
 }
 
 TEST_CASE("a client process killed mid-run: the node cancels its tasks") {
@@ -617,17 +558,11 @@ TEST_CASE("a client process killed mid-run: the node cancels its tasks") {
                               "--tasks", "4", "--ms", "60000"});
   client c; // only watches the node's stats
   auto nodes = c.connect({&n1});
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 4;
-  }));
+  REQUIRE(test::running_reaches(nodes, 0, 4));
   fanout.kill_and_reap();
   // Its connection closed: the node cancelled the four tasks long before
   // their minute was up.
-  REQUIRE(eventually([&] {
-    auto st = nodes.stats(0);
-    return st && st->running == 0 && st->cancelled == 4;
-  }));
+  REQUIRE(test::cancelled_reaches(nodes, 0, 4));
 }
 
 TEST_CASE("go_remote on a group without nodes, or spreading twice, is misuse") {

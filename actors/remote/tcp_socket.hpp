@@ -1,0 +1,31 @@
+// tcp_socket: TCP sockets by address, made without blocking past a
+// deadline (private).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "parallel/error.hpp"
+
+namespace parallel::remote::detail {
+
+/// A non-blocking TCP socket connected to `host`:`port` (each address the
+/// name resolves to, in turn) before `deadline`, with TCP_NODELAY set; or
+/// why not: "cannot resolve host: ...", "no answer (timed out)" once the
+/// deadline passed, or the system's reason for the last address tried. The
+/// caller owns (and closes) the descriptor.
+expected<int> tcp_connect_before(const std::string& host, uint16_t port,
+                                 std::chrono::steady_clock::time_point deadline);
+
+/// Whether `err` (from `tcp_connect_before`) says the deadline passed.
+bool timed_out(const error& err);
+
+/// A non-blocking TCP socket listening on `host`:`port` ("" or "0.0.0.0":
+/// every interface; port 0: any), or why not.
+expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog);
+
+/// The local port of socket `fd`.
+uint16_t local_port(int fd);
+
+} // namespace parallel::remote::detail
