@@ -18,12 +18,17 @@ thread_local const running_task_scope* innermost = nullptr;
 // (and for the middleman's I/O loop), "caf.clock" for the timer thread,
 // "caf.actor" for detached actors. Blocking is fine on a detached actor's
 // thread or a thread of the user's, never on the first two.
+// CAF names a thread when it starts it, so the answer is read once per
+// thread (a system call per wait() costs as much as a small group).
 bool on_scheduler_thread() {
-  char name[17] = {};
-  if (prctl(PR_GET_NAME, name) != 0)
-    return false;
-  return std::strcmp(name, "caf.multiplexer") == 0
-         || std::strcmp(name, "caf.clock") == 0;
+  thread_local const bool answer = [] {
+    char name[17] = {};
+    if (prctl(PR_GET_NAME, name) != 0)
+      return false;
+    return std::strcmp(name, "caf.multiplexer") == 0
+           || std::strcmp(name, "caf.clock") == 0;
+  }();
+  return answer;
 }
 
 } // namespace

@@ -28,9 +28,20 @@ namespace parallel::detail {
 namespace {
 
 // Workers an unlimited group starts before it waits for signs of blocking.
+// Read once: hardware_concurrency() reads a sysfs file each time, which
+// costs more than the rest of creating a group.
 std::size_t default_eager_workers() {
-  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  static const std::size_t n =
+    std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  return n;
 }
+
+// Workers of one group woken and not yet running. Each woken worker wakes
+// the next when it starts (see work), so a burst of go() costs one wake-up,
+// not one per task: on a loaded machine a wake-up costs more than a short
+// task, and the waiting caller helps (see wait_tasks). Measured with
+// request_fanout: 1 beats 2 and beats no limit (bench/README.md).
+constexpr std::size_t max_waking = 1;
 
 } // namespace
 
@@ -136,8 +147,31 @@ void group_core::close() {
 void group_core::wait_tasks() {
   check_may_block(this);
   close();
+  // The waiting thread helps: it runs queued closures the bound lets start
+  // instead of sleeping while woken workers get to them. A group of short
+  // tasks then mostly runs on its caller, without a thread switch.
   std::unique_lock<std::mutex> lk{mtx_};
-  cv_.wait(lk, [this] { return finished_; });
+  while (!finished_) {
+    auto t = take_closure_locked();
+    if (!t) {
+      cv_.wait(lk, [this] { return finished_; });
+      break;
+    }
+    lk.unlock();
+    auto outcome = run_guarded(*t);
+    t.reset(); // the closure dies outside the lock
+    actions a;
+    lk.lock();
+    end_locked(0);
+    --outstanding_;
+    ++completions_;
+    count_locked(outcome);
+    pump_locked(a);
+    check_finished_locked(a);
+    lk.unlock();
+    perform(a);
+    lk.lock();
+  }
 }
 
 error group_core::finish_cause() const {
@@ -517,11 +551,12 @@ void group_core::work(worker_slot& slot) {
   auto& batch = notify_batch::local();
   batch.owner = this;
   std::unique_ptr<task> t;
-  update([&](actions&) {
+  update([&](actions& a) {
     --waking_;
     t = take_closure_locked();
     if (!t)
       let_go_locked(slot);
+    pump_locked(a); // wakes the next worker if closures still wait
   });
   auto last_read = std::chrono::steady_clock::now();
   int unmeasured = 0; // tasks run since `last_read`
@@ -668,7 +703,7 @@ void group_core::pump_locked(actions& a) {
   // takes its closure from the queue itself once it runs.
   auto wanted = [this] {
     return closures_.size() > waking_ && local_in_flight_ + waking_ < bound_
-           && !retired_;
+           && waking_ < max_waking && !retired_;
   };
   while (wanted()) {
     auto* slot = pool_->borrow();
