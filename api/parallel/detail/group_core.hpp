@@ -82,7 +82,8 @@ public:
     cancel_(std::move(cause));
   }
 
-  // -- used by handles -------------------------------------------------------
+  // -- used by handles (actors/group_core.cpp; the supervisor's part in ----
+  // -- actors/group_lifecycle.cpp) ---------------------------------------
 
   /// Queues `t` (or runs it inline for the serial executor). Throws
   /// `misuse_error` after `close()`; rethrows the group's panic if there is
@@ -143,7 +144,7 @@ public:
   /// `flush_later`).
   void flush_wrappers();
 
-  // -- lanes ----------------------------------------------------------------
+  // -- lanes (actors/group_requests.cpp) ------------------------------------
 
   /// Adds a lane whose request tasks `router` routes; returns its number
   /// (>= 1), to put in `task::lane` before submitting.
@@ -152,7 +153,8 @@ public:
   /// A router's capacity changed (a node died, say): dispatch again.
   void poke();
 
-  // -- used by the supervisor ------------------------------------------------
+  // -- used by the supervisor (actors/group_lifecycle.cpp; workers in -------
+  // -- actors/group_workers.cpp, requesters in actors/group_requests.cpp) --
 
   /// Called once by make_group, right after construction: watches the
   /// context for cancellation.
@@ -201,7 +203,7 @@ public:
   /// Handles of every requester, to tell them about a cancellation.
   std::vector<caf::actor> requesters() const;
 
-  // -- used by requesters ----------------------------------------------------
+  // -- used by requesters (actors/group_requests.cpp) -----------------------
 
   /// Request tasks handed to `rec`, to be sent now.
   std::vector<std::unique_ptr<task>> take_requests(requester_record& rec);
@@ -226,7 +228,7 @@ public:
   /// The supervisor is terminating: release every actor the group holds.
   void on_supervisor_exit();
 
-  // -- used by workers -------------------------------------------------------
+  // -- used by workers (actors/group_workers.cpp) ---------------------------
 
   /// Runs closures of this group on the borrowed worker `slot` until none is
   /// left for it; then the group lets go of it (the caller hands it back to
@@ -251,7 +253,7 @@ private:
   };
 
   // Runs `f(actions&)` under the lock, checks whether the group finished,
-  // then performs the actions unlocked.
+  // then performs the actions unlocked (defined in actors/group_update.hpp).
   template <class F>
   void update(F&& f);
 
