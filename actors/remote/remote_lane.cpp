@@ -41,7 +41,7 @@ std::unordered_map<const parallel::detail::group_core*, std::weak_ptr<remote_lan
   lanes_by_core;
 
 /// The router of one lane of a group: the task `task` (any task if empty).
-class task_router final : public parallel::detail::lane_router {
+class task_router final : public parallel::extension::lane_router {
 public:
   task_router(std::shared_ptr<remote_lane> lane, std::optional<std::string> task)
     : lane_(std::move(lane)), task_(std::move(task)) {

@@ -74,7 +74,7 @@ public:
   }
 
   /// For extensions that bring their own task types (remote tasks, say):
-  /// submits `make(sink, index)`, a `std::unique_ptr<detail::task>`; the
+  /// submits `make(sink, index)`, a `std::unique_ptr<extension::task>`; the
   /// executor's sink only counts outcomes.
   template <class Make>
   void submit_with(Make make) {

@@ -19,8 +19,8 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/context.hpp"
-#include "parallel/detail/lane.hpp"
-#include "parallel/detail/task.hpp"
+#include "parallel/extension/lane_router.hpp"
+#include "parallel/extension/task.hpp"
 #include "parallel/group_stats.hpp"
 
 namespace parallel::detail {

@@ -10,7 +10,7 @@
 #include <caf/message.hpp>
 
 #include "parallel/context.hpp"
-#include "parallel/detail/task.hpp"
+#include "parallel/extension/task.hpp"
 #include "parallel/detail/task_check.hpp"
 #include "parallel/detail/type_name.hpp"
 #include "parallel/error.hpp"

@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "parallel/detail/results.hpp"
-#include "parallel/detail/task.hpp"
+#include "parallel/extension/task.hpp"
 #include "parallel/detail/wrapper_state.hpp"
 
 namespace parallel::detail {

@@ -44,7 +44,7 @@ public:
   }
 
   /// For extensions that bring their own task types (remote tasks, say):
-  /// submits `make(sink, index)`, a `std::unique_ptr<detail::task>` whose
+  /// submits `make(sink, index)`, a `std::unique_ptr<extension::task>` whose
   /// results go to this wrapper through `sink` (see detail/invoke.hpp).
   template <class Make>
   void submit_with(Make make) {

@@ -15,7 +15,7 @@
 #include "parallel/detail/group_core.hpp"
 #include "parallel/detail/notify_batch.hpp"
 #include "parallel/detail/spawn.hpp"
-#include "parallel/detail/task.hpp"
+#include "parallel/extension/task.hpp"
 
 namespace parallel::detail {
 

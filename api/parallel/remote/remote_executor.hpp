@@ -14,7 +14,7 @@
 #include <caf/sec.hpp>
 
 #include "parallel/detail/invoke.hpp"
-#include "parallel/detail/task.hpp"
+#include "parallel/extension/task.hpp"
 #include "parallel/detail/type_name.hpp"
 #include "parallel/executor.hpp"
 #include "parallel/remote/cluster.hpp"
@@ -63,7 +63,7 @@ inline int64_t deadline_ns(const context& ctx, const caf::duration& timeout) {
 /// `R` is the result type the node announced (`void` when unknown: then the
 /// reply must carry exactly the sink's value type).
 template <class Sink, class R>
-class remote_task final : public parallel::detail::request_task {
+class remote_task final : public parallel::extension::request_task {
 public:
   remote_task(std::shared_ptr<remote_lane> l, std::string name,
               caf::message args, Sink* sink, std::size_t index)
@@ -79,7 +79,7 @@ public:
     this->lane = lane_->route(name_);
   }
 
-  parallel::detail::task_outcome on_reply(caf::message& reply) override {
+  parallel::extension::task_outcome on_reply(caf::message& reply) override {
     using T = typename Sink::value_type;
     if (reply.match_element<ok_atom>(0)) {
       lane_->count_reply(dest(), true);
@@ -111,13 +111,13 @@ public:
                                   + parallel::detail::describe_types(reply)));
   }
 
-  parallel::detail::task_outcome on_error(error err) override {
+  parallel::extension::task_outcome on_error(error err) override {
     if (err == caf::sec::request_receiver_down) {
       // The node died (or its connection timed out) while this ran there.
       auto node = lane_->node_name(dest());
       bool others = lane_->node_failed(dest());
       if (others && ++attempts_ < lane_->options().max_attempts)
-        return parallel::detail::task_outcome::retry;
+        return parallel::extension::task_outcome::retry;
       return sink_->fail(index_, node_down_error(node));
     }
     // Not routable (every node is down), a timeout, ...
@@ -125,7 +125,7 @@ public:
   }
 
 private:
-  parallel::detail::task_outcome wrong_type(const caf::message& reply,
+  parallel::extension::task_outcome wrong_type(const caf::message& reply,
                                             const std::string& want) {
     return sink_->fail(index_,
                        make_error("remote task \"" + name_
@@ -143,7 +143,7 @@ private:
 };
 
 template <class R, class Sink>
-std::unique_ptr<parallel::detail::task>
+std::unique_ptr<parallel::extension::task>
 make_remote_task(std::shared_ptr<remote_lane> lane, std::string name,
                  caf::message args, Sink* sink, std::size_t index) {
   return std::make_unique<remote_task<Sink, R>>(std::move(lane),

@@ -18,7 +18,7 @@
 #include <caf/duration.hpp>
 
 #include <parallel/detail/invoke.hpp>
-#include <parallel/detail/task.hpp>
+#include <parallel/extension/task.hpp>
 
 #include "recorder.hpp"
 #include "runner.hpp"
@@ -26,13 +26,13 @@
 
 namespace sim {
 
-class recorded_request final : public parallel::detail::request_task {
+class recorded_request final : public parallel::extension::request_task {
 public:
-  using task_outcome = parallel::detail::task_outcome;
+  using task_outcome = parallel::extension::task_outcome;
 
   /// `throws`: the text of the exception the client code throws on the
   /// reply, or empty.
-  recorded_request(std::unique_ptr<parallel::detail::task> inner,
+  recorded_request(std::unique_ptr<parallel::extension::task> inner,
                    std::shared_ptr<run_tables> tables, std::uint64_t id,
                    std::string throws)
     : request_task(inner->as_request()->dest(), inner->as_request()->timeout(),
@@ -68,7 +68,7 @@ private:
     return o;
   }
 
-  std::unique_ptr<parallel::detail::task> inner_;
+  std::unique_ptr<parallel::extension::task> inner_;
   std::shared_ptr<run_tables> tables_;
   std::uint64_t id_;
   std::string throws_;
@@ -79,7 +79,7 @@ private:
 template <class W>
 void go_recorded_request(W& w, caf::actor dest, const std::shared_ptr<run_tables>& tables,
                          std::uint64_t id, std::string throws = {}) {
-  w.submit_with([&](auto* sink, std::size_t index) -> std::unique_ptr<parallel::detail::task> {
+  w.submit_with([&](auto* sink, std::size_t index) -> std::unique_ptr<parallel::extension::task> {
     return std::make_unique<recorded_request>(
       parallel::detail::make_request_task(std::move(dest), caf::infinite, sink, index,
                                           fetch_atom::value, id),

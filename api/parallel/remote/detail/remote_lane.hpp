@@ -18,7 +18,7 @@
 
 #include "parallel/context.hpp"
 #include "parallel/detail/group_core.hpp"
-#include "parallel/detail/lane.hpp"
+#include "parallel/extension/lane_router.hpp"
 #include "parallel/remote/group_node_stats.hpp"
 #include "parallel/remote/lane_options.hpp"
 

@@ -4,7 +4,7 @@
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 
-namespace parallel::detail {
+namespace parallel::extension {
 
 /// A group has its own lane (lane 0: local tasks and `go_request`, under the
 /// group's bound) and may have more, each with a queue and a router that
@@ -25,5 +25,11 @@ public:
   /// A request routed to `dest` ended (reply, error, retry or cancellation).
   virtual void release(const caf::actor& dest) = 0;
 };
+
+} // namespace parallel::extension
+
+namespace parallel::detail {
+
+using extension::lane_router;
 
 } // namespace parallel::detail

@@ -1,4 +1,7 @@
 // task: one unit of work queued in a group (a closure or an actor request).
+// Public for extensions that bring their own task types: the remote layer's
+// remote tasks and the simulator's recorded requests derive from
+// request_task and are submitted with `submit_with` (see executor.hpp).
 #pragma once
 
 #include <cstddef>
@@ -11,7 +14,7 @@
 #include "parallel/context.hpp"
 #include "parallel/error.hpp"
 
-namespace parallel::detail {
+namespace parallel::extension {
 
 /// How a task ended, for the group's counters. A panic is an exception
 /// escaping `run`, not a value of this enum. `retry` (from a request task's
@@ -23,6 +26,7 @@ enum class task_outcome : uint8_t { succeeded, failed, retry };
 /// destroys it. A task that never starts is destroyed without running.
 class task {
 public:
+  /// Destroyed by the group, on whatever thread ran or dropped it.
   virtual ~task() = default;
 
   /// Runs the work on a worker thread (or inline for the serial executor) and
@@ -51,10 +55,13 @@ public:
 /// the reply or error back here.
 class request_task : public task {
 public:
+  /// A request of `content` to `dest` (null if a lane's router picks it),
+  /// failing with a timeout after `timeout`.
   request_task(caf::actor dest, caf::duration timeout, caf::message content)
     : dest_(std::move(dest)), timeout_(timeout), content_(std::move(content)) {
   }
 
+  /// The destination (null until a lane's router has chosen one).
   const caf::actor& dest() const noexcept {
     return dest_;
   }
@@ -64,10 +71,12 @@ public:
     dest_ = std::move(dest);
   }
 
+  /// How long the request may wait for its reply.
   caf::duration timeout() const noexcept {
     return timeout_;
   }
 
+  /// The message sent to the destination.
   const caf::message& content() const noexcept {
     return content_;
   }
@@ -78,10 +87,12 @@ public:
   /// The request failed: error reply, timeout, or the destination died.
   virtual task_outcome on_error(error err) = 0;
 
+  /// A request that can never be sent fails like an error reply.
   task_outcome fail(error err) final {
     return on_error(std::move(err));
   }
 
+  /// This task is a request.
   request_task* as_request() noexcept final {
     return this;
   }
@@ -97,5 +108,14 @@ private:
   caf::duration timeout_;
   caf::message content_;
 };
+
+} // namespace parallel::extension
+
+namespace parallel::detail {
+
+// The core's own spelling of the same types.
+using extension::request_task;
+using extension::task;
+using extension::task_outcome;
 
 } // namespace parallel::detail
