@@ -192,18 +192,7 @@ void group_core::wait_tasks() {
       break;
     }
     lk.unlock();
-    auto outcome = run_guarded(*t);
-    t.reset(); // the closure dies outside the lock
-    actions a;
-    lk.lock();
-    end_locked(0);
-    --outstanding_;
-    ++completions_;
-    count_locked(outcome);
-    pump_locked(a);
-    check_finished_locked(a);
-    lk.unlock();
-    perform(a);
+    run_streak(std::move(t), nullptr); // as a worker would (group_workers.cpp)
     lk.lock();
   }
 }

@@ -14,7 +14,19 @@
 namespace parallel::detail {
 
 void group_core::work(worker_slot& slot) {
-  // After a short task the worker keeps its results' reducer wake-ups for
+  std::unique_ptr<task> t;
+  update([&](actions& a) {
+    --waking_;
+    t = take_closure_locked();
+    if (!t)
+      let_go_locked(slot);
+    pump_locked(a); // wakes the next worker if closures still wait
+  });
+  run_streak(std::move(t), &slot);
+}
+
+void group_core::run_streak(std::unique_ptr<task> t, worker_slot* slot) {
+  // After a short task the thread keeps its results' reducer wake-ups for
   // the end of the streak (see notify_batch), which saves a message per
   // result on trivial tasks.
   // Reading the clock costs about 20 ns here, a tenth of a trivial task, so
@@ -25,15 +37,11 @@ void group_core::work(worker_slot& slot) {
   auto short_task = std::chrono::nanoseconds(
     notify_batch::short_task_ns.load(std::memory_order_relaxed));
   auto& batch = notify_batch::local();
+  // A task of another group may be waiting on this one (its child) on this
+  // thread: that group's streak ends here, and its batch owner comes back.
+  batch.flush();
+  auto* outer = batch.owner;
   batch.owner = this;
-  std::unique_ptr<task> t;
-  update([&](actions& a) {
-    --waking_;
-    t = take_closure_locked();
-    if (!t)
-      let_go_locked(slot);
-    pump_locked(a); // wakes the next worker if closures still wait
-  });
   auto last_read = std::chrono::steady_clock::now();
   int unmeasured = 0; // tasks run since `last_read`
   while (t) {
@@ -54,8 +62,8 @@ void group_core::work(worker_slot& slot) {
       // The hot path: take the next closure straight from the queue, no
       // message and no idle round trip.
       t = take_closure_locked();
-      if (!t)
-        let_go_locked(slot);
+      if (!t && slot != nullptr)
+        let_go_locked(*slot);
       pump_locked(a);
       // End the streak here, under the lock and before the group can
       // finish: the wrappers we held wake-ups for are alive until then.
@@ -65,6 +73,7 @@ void group_core::work(worker_slot& slot) {
         batch.flush();
     });
   }
+  batch.owner = outer;
 }
 
 std::unique_ptr<task> group_core::take_closure_locked() {

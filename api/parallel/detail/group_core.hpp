@@ -278,6 +278,9 @@ private:
   void on_cancel_signal();
   void lend_locked(worker_slot* slot, actions& a);
   std::unique_ptr<task> take_closure_locked();
+  // Runs `t`, then closures of the queue while the bound lets this thread
+  // take them; `slot` (null for a thread in wait()) is let go at the end.
+  void run_streak(std::unique_ptr<task> t, worker_slot* slot);
   void let_go_locked(worker_slot& slot);
   std::optional<task_outcome> run_guarded(task& t);
   void run_inline(std::unique_ptr<task> t);
