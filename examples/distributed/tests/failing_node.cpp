@@ -56,6 +56,32 @@ void* operator new[](std::size_t n) {
   return allocate(n);
 }
 
+// Every unaligned form, so that each allocation is freed by its own kind
+// (sanitizers check that).
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+
 void operator delete(void* p) noexcept {
   std::free(p);
 }
