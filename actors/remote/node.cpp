@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -125,6 +127,17 @@ caf::message panic_reply() {
   return caf::make_message(panic_atom::value, std::move(type), std::move(what));
 }
 
+/// The type name and what() of the exception `ep` holds.
+std::string describe(const std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return parallel::detail::demangle(typeid(e)) + ": " + e.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
 /// The group the node's tasks run on. If it panics (today: a worker thread
 /// could not be started), the node makes a new one for later tasks; the
 /// tasks of this one fail with the reason.
@@ -181,6 +194,21 @@ public:
     // peer could flood it, or kill a node whose output pipe was closed
     // (SIGPIPE). Unexpected requests still get an error reply.
     set_default_handler(caf::drop);
+    // CAF's default error handler ends the actor with the error, and any
+    // peer can send one as an ordinary message (also indirectly: a request
+    // whose forwarding stages name this actor gets its error reply here).
+    // The node makes no requests, so no error is ever meant for it.
+    set_error_handler([](caf::error&) {});
+    // Exit messages never reach here (see enqueue); this is the second line.
+    set_exit_handler([](caf::exit_msg&) {});
+    // CAF ends an actor whose handler throws, whatever this returns. No
+    // handler throws on a peer's input (run() catches); what is left is
+    // running out of memory or a bug: say which, in the reason that
+    // node::wait_stopped reports, instead of CAF's generic runtime_error
+    // and a line on standard output.
+    set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) {
+      return make_error("the node actor failed: " + describe(ep));
+    });
     set_down_handler([this](caf::down_msg& dm) {
       // A client's requester is gone (finished, or its node died or was
       // disconnected): its tasks have nobody to report to.

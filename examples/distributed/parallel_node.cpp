@@ -26,16 +26,13 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
-#include <atomic>
-
-#include <pthread.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
 #include "example_tasks.hpp"
+#include "node_program.hpp"
 
 namespace {
 
@@ -86,14 +83,6 @@ std::vector<std::string> split_names(const std::string& text) {
     pos = comma + 1;
   }
   return out;
-}
-
-/// Exits at once with `code`, after flushing: threads of tasks that ignore
-/// cancellation, or of a node that failed, must not keep the process alive.
-[[noreturn]] void exit_now(int code) {
-  std::cout.flush();
-  std::cerr.flush();
-  std::_Exit(code);
 }
 
 } // namespace
@@ -153,16 +142,8 @@ int main(int argc, char** argv) {
   if (auto err = parallel::remote::check_tls(net.tls))
     usage(parallel::message(err).c_str());
 
-  // A closed standard output or error (a supervisor that read the port and
-  // went away) must fail a write, not kill the node.
-  std::signal(SIGPIPE, SIG_IGN);
-  // Block the stop signals in every thread (CAF's threads inherit the mask);
-  // main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before the actor system: its threads inherit the signal mask.
+  auto stop_signals = examples::block_stop_signals();
 
   auto reg = examples::make_registry(only);
   if (reg->names().size() != (only.empty() ? examples::make_registry()->names().size()
@@ -183,31 +164,6 @@ int main(int argc, char** argv) {
               << (opts.host.empty() ? "*" : opts.host) << ":" << node->port()
               << (net.tls.enabled() ? " (TLS)" : "") << ", at most "
               << opts.max_in_flight << " at once\n";
-    std::atomic<bool> signalled{false};
-    std::thread on_signal([&] {
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
-      signalled = true;
-      node->stop();
-    });
-    auto reason = node->wait_stopped();
-    if (!signalled) {
-      // The node stopped serving by itself: nothing here can fix that.
-      std::cerr << "parallel-node: the node stopped serving: "
-                << parallel::message(*reason) << "\n";
-      exit_now(1);
-    }
-    on_signal.join();
-    // The node actor has answered every task, but the answers may still be
-    // on their way through the middleman and the guard. Destroying the node
-    // drains them: it returns once every client got its last byte (at most
-    // the guard's drain timeout, 2 s).
-    node.reset();
-    if (*reason) {
-      std::cerr << "parallel-node: " << parallel::message(*reason) << "\n";
-      exit_now(1);
-    }
-    std::cerr << "parallel-node: stopped\n";
+    return examples::serve_until_stopped(node, stop_signals);
   }
-  return 0;
 }

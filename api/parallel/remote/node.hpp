@@ -60,7 +60,18 @@ class node_state;
 /// `what()`); the node keeps serving.
 ///
 /// Uses TLS when the actor system was configured with it (`configure` with
-/// `network_options::tls`). Destroying the last copy stops serving.
+/// `network_options::tls`).
+///
+/// Destroying the last copy stops serving (`stop()`). If the node actor has
+/// ended by then (after `wait_stopped()`), it first drains: the answers still
+/// on their way reach their clients, because it ends the actor system's BASP
+/// broker behind them and closes each connection after its last byte (at
+/// most `guard_options::drain_timeout`). That ends **every** BASP connection
+/// of the actor system, not only the node's: a process that is both a node
+/// and a client (a `cluster` on the same actor system) loses its links to
+/// its own nodes too. Destroy a node only when the process is done with
+/// remote actors, as `parallel-node` is when SIGTERM or SIGINT stopped it
+/// (docs/distributed.md, section 2, "Draining").
 class node {
 public:
   /// Publishes a node serving `reg` on the actor system `sys` (configured
@@ -82,15 +93,20 @@ public:
   /// running task and answers it at once as cancelled (`errc::cancelled`,
   /// "the parallel node is shutting down"), refuses later requests the same
   /// way, and ends when the tasks have returned, or after
-  /// `node_options::stop_grace`. Idempotent. Exit messages from peers never
-  /// stop a node: only this does.
+  /// `node_options::stop_grace`. Idempotent. Exit, error and other system
+  /// messages from peers never stop a node: only this does (or the node
+  /// actor failing, see `wait_stopped`). Stopping alone leaves the actor
+  /// system's connections open; destroying the node after it drains and
+  /// closes all of them (see the class comment).
   void stop();
 
   /// Blocks until the node stopped serving, at most `limit`. Returns nothing
   /// if it still serves; an empty error if it ended after `stop()` with every
   /// task returned; otherwise why it ended (tasks that did not return within
-  /// the grace period, or the node actor failed). A node program should exit
-  /// non-zero with this reason, so that a supervisor restarts it.
+  /// the grace period, or the node actor failed: "the node actor failed:
+  /// <type>: <what>" for an exception that escaped one of its handlers, such
+  /// as `std::bad_alloc`). A node program should exit non-zero with this
+  /// reason, so that a supervisor restarts it.
   std::optional<error> wait_stopped(std::chrono::milliseconds limit
                                     = std::chrono::milliseconds::max()) const;
 

@@ -22,17 +22,19 @@ namespace test {
 /// otherwise). The constructor returns once the node printed its port; the
 /// destructor kills it with SIGKILL and reaps it, also when a test fails.
 /// `prefix` runs it under another program (`prlimit ... setpriv ...`);
-/// `stderr_path` keeps what it says on stderr.
+/// `stderr_path` keeps what it says on stderr; `program` is another node
+/// program taking the same first options.
 class node_process {
 public:
   explicit node_process(std::vector<std::string> extra = {},
                         std::vector<std::string> prefix = {},
-                        const std::string& stderr_path = "/dev/null") {
+                        const std::string& stderr_path = "/dev/null",
+                        const std::string& program = PARALLEL_NODE_BIN) {
     std::vector<std::string> args = prefix;
     bool own_port = false;
     for (auto& e : extra)
       own_port = own_port || e == "--port";
-    args.insert(args.end(), {PARALLEL_NODE_BIN, "--heartbeat", "100",
+    args.insert(args.end(), {program, "--heartbeat", "100",
                              "--connection-timeout", "1000"});
     if (!own_port)
       args.insert(args.end(), {"--port", "0"});
