@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -68,6 +69,27 @@ TEST_CASE_METHOD(test::system_fixture, "creating a group starts no thread; group
   // Four at once, plus a few more when a round starts before the last
   // round's workers are back in the pool: nowhere near 4 per group.
   CHECK(tids.size() <= 12);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "idle workers retire: a quiet process gives its threads back") {
+  auto threads_before = test::thread_count();
+  {
+    // Eight tasks that wait for each other: the group holds seven pool
+    // workers (the eighth task runs on the thread in wait()).
+    auto ex = parallel::limited(sys, {}, 8);
+    std::latch all_running{8};
+    for (int i = 0; i < 8; ++i)
+      ex.go([&](const context&) { all_running.arrive_and_wait(); });
+    ex.wait();
+  }
+  REQUIRE(test::thread_count() >= threads_before + 7);
+  // The reaper retires workers idle for 2 s (worker_pool::idle_timeout);
+  // the reaper's own thread stays while the system lives. Polled, not
+  // slept: the test ends as soon as the threads are gone, and ctest's
+  // timeout fails it if they never go.
+  while (test::thread_count() > threads_before + 1)
+    std::this_thread::sleep_for(10ms);
+  CHECK(test::thread_count() <= threads_before + 1);
 }
 
 TEST_CASE("100,000 groups from 4 threads, half waited and half abandoned") {
