@@ -81,8 +81,9 @@ public:
     core().submit(make(detail::executor_sink::instance(), std::size_t{0}));
   }
 
-  /// Blocks until every submitted task has finished; then the group's context
-  /// is cancelled with `errc::group_done` unless it already had a cause.
+  /// Blocks until every submitted task has finished, running queued tasks on
+  /// the calling thread meanwhile; then the group's context is cancelled
+  /// with `errc::group_done` unless it already had a cause.
   /// Rethrows the first exception a task threw, every time it is called.
   /// May be called many times and from many threads. Do not call it from
   /// inside an actor: use `await`.

@@ -52,8 +52,9 @@ public:
     ex_.core().submit(make(st, st->next_index()));
   }
 
-  /// Blocks until every task of the executor finished and the reducer
-  /// consumed every result; returns the wrapper's result (see the wrapper).
+  /// Blocks until every task of the executor finished (running queued tasks
+  /// on the calling thread meanwhile) and the reducer consumed every result;
+  /// returns the wrapper's result (see the wrapper).
   /// Rethrows a task's or receiver's exception, every time. Do not call it
   /// inside an actor: use `await`.
   auto wait() {
