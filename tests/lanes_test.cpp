@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "parallel/detail/lane.hpp"
+#include "parallel/extension/lane_router.hpp"
 #include "service_actor.hpp"
 #include "test_support.hpp"
 
