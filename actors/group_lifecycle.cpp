@@ -29,11 +29,6 @@ void group_core::start() {
 void group_core::on_cancel_signal() {
   if (done_.load(std::memory_order_acquire))
     return;
-  // Dropping the queue below may destroy the last handle (captured by a
-  // queued closure) and with it the last other reference to this core.
-  auto keep = weak_from_this().lock();
-  if (!keep)
-    return; // being destroyed: nothing left to stop
   if (auto sup = supervisor()) {
     caf::anon_send(sup, cancel_atom::value);
     return;
