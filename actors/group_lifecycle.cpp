@@ -87,13 +87,16 @@ void group_core::handle_gone() {
   }
   // At once, not when a supervisor gets to it: no queued task starts after
   // the last handle is gone. Running tasks see their context cancelled.
-  abandon();
+  // (A finished group, the usual case, has nothing to abandon.)
+  bool done = finished();
+  if (!done)
+    abandon();
   if (supervised)
     return;
   // A finished group is cleaned up here. An unfinished one gets a
   // supervisor now, which lives until its running tasks end: like every
   // group, it keeps `await_all_actors_done` waiting until then.
-  if (finished())
+  if (done)
     release_actors();
   else
     need_supervisor();
@@ -117,11 +120,6 @@ bool group_core::notify_supervisor_when_finished() {
   std::lock_guard<std::mutex> guard{mtx_};
   notify_supervisor_ = !finished_;
   return finished_;
-}
-
-std::vector<caf::actor> group_core::retire_actors() {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return retire_locked();
 }
 
 std::vector<caf::actor> group_core::retire_locked() {

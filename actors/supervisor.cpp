@@ -128,8 +128,6 @@ void supervisor::spawn_workers(std::size_t n, bool growing) {
 void supervisor::on_finished() {
   if (!core_->finished())
     return;
-  for (auto& w : core_->retire_actors()) // requesters
-    send(w, retire_atom::value);
   for (auto& rp : awaiting_)
     rp.deliver(done_atom::value);
   awaiting_.clear();

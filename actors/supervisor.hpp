@@ -16,14 +16,12 @@ namespace parallel::detail {
 
 /// At most one per group, spawned when the group first needs it (see
 /// group_core::need_supervisor) and lazily: it first runs when it has
-/// something to do.
-/// Starts worker actors for the system's pool when the group needs more
-/// than are idle (never more than the bound) and requester actors for
-/// request tasks, grows an unlimited group when its busy workers stop making
-/// progress, drops queued
-/// tasks and stops requesters on cancellation, retires its actors when the
-/// group is finished, and cleans up when the sentinel's down message says the
-/// last handle is gone.
+/// something to do. Starts worker actors for the system's pool when the
+/// group needs more than are idle (never more than the bound), grows an
+/// unlimited group when its busy workers stop making progress, drops queued
+/// tasks and stops requesters on cancellation, answers awaits when the group
+/// is finished, and quits once the group is finished and its last handle is
+/// gone (the sentinel's down message), releasing the group's actors.
 class supervisor : public caf::event_based_actor {
 public:
   /// `sentinel` is monitored by whoever spawns this supervisor (see

@@ -538,17 +538,9 @@ bool basp_guard::read_outside(conn& c) {
       return true;
     }
   } else {
-    n = ::recv(c.out_fd, scratch_.data(), scratch_.size(), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      c.out_ready = false;
-      return false;
-    }
-    if (n <= 0) {
-      c.out_eof = true;
-      return true;
-    }
-    if (static_cast<std::size_t>(n) < scratch_.size())
-      c.out_ready = false; // drained for now
+    n = recv_scratch(c.out_fd, c.out_ready, c.out_eof);
+    if (n <= 0)
+      return n == 0; // 0: end of stream; -1: nothing to read now
   }
   auto bytes = static_cast<std::size_t>(n);
   if (draining_) {
@@ -571,18 +563,25 @@ bool basp_guard::read_outside(conn& c) {
   return true;
 }
 
-bool basp_guard::read_inside(conn& c) {
-  auto n = ::recv(c.in_fd, scratch_.data(), scratch_.size(), 0);
+long basp_guard::recv_scratch(int fd, bool& ready, bool& eof) {
+  auto n = ::recv(fd, scratch_.data(), scratch_.size(), 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-    c.in_ready = false;
-    return false;
+    ready = false;
+    return -1;
   }
   if (n <= 0) {
-    c.in_eof = true;
-    return true;
+    eof = true; // end of stream, or an error that ends it
+    return 0;
   }
   if (static_cast<std::size_t>(n) < scratch_.size())
-    c.in_ready = false;
+    ready = false; // drained for now
+  return n;
+}
+
+bool basp_guard::read_inside(conn& c) {
+  auto n = recv_scratch(c.in_fd, c.in_ready, c.in_eof);
+  if (n <= 0)
+    return n == 0;
   c.to_out.append(scratch_.data(), static_cast<std::size_t>(n));
   c.last_any = clock::now();
   return true;

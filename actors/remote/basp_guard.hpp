@@ -113,6 +113,9 @@ private:
   void pump(conn& c);
   bool read_outside(conn& c);
   bool read_inside(conn& c);
+  // Reads from a plain socket into scratch_: the byte count; 0 at the end of
+  // the stream (sets `eof`); -1 if nothing is there now (clears `ready`).
+  long recv_scratch(int fd, bool& ready, bool& eof);
   bool flush_inside(conn& c);
   bool flush_outside(conn& c);
   void watch(conn& c);

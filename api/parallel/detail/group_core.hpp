@@ -221,10 +221,6 @@ public:
   /// group is finished, and drop queued tasks.
   void abandon();
 
-  /// Handles of every worker and requester, which may now quit (the group
-  /// is finished).
-  std::vector<caf::actor> retire_actors();
-
   /// The supervisor is terminating: release every actor the group holds.
   void on_supervisor_exit();
 
