@@ -72,7 +72,9 @@ case $mode in
     ;;
 esac
 
-last=$(tail -n 1 "$tmp/out")
+# The result line, not the last line: under LeakSanitizer the process may
+# print a report of suppressions used after it (on stderr, merged here).
+last=$(grep '^ok=' "$tmp/out" | tail -n 1)
 cat "$tmp/out"
 case $last in
   ok=*" failed="*" lost=0") ;;
