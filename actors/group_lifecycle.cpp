@@ -178,7 +178,7 @@ void group_core::flush_wrappers() {
     ws = wrappers_;
   }
   for (auto& w : ws)
-    w->notify_deferred();
+    w->send_held_back();
 }
 
 } // namespace parallel::detail

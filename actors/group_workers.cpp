@@ -26,7 +26,7 @@ void group_core::work(worker_slot& slot) {
 }
 
 void group_core::run_streak(std::unique_ptr<task> t, worker_slot* slot) {
-  // After a short task the thread keeps its results' reducer wake-ups for
+  // After a short task the thread holds its results back and sends them at
   // the end of the streak (see notify_batch), which saves a message per
   // result on trivial tasks.
   // Reading the clock costs about 20 ns here, a tenth of a trivial task, so

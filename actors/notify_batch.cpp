@@ -15,7 +15,7 @@ void notify_batch::flush() {
     return;
   // Notifying may not add to `pending` (the batch is inactive now).
   for (auto* w : pending)
-    w->notify_deferred();
+    w->send_held_back();
   pending.clear();
 }
 

@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 
 #include "parallel/detail/atoms.hpp"
+#include "parallel/detail/result_batch.hpp"
 #include "parallel/detail/spawn.hpp"
 
 namespace parallel::detail {
@@ -13,25 +14,31 @@ reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
 
 caf::behavior reducer::make_behavior() {
   return {
-    [this](drain_atom) { wrapper_->drain(); },
+    [this](results_atom, result_batch_ptr& batch) {
+      wrapper_->consume_batch(*batch);
+      batch.reset(); // results die here, not in the mailbox's cache
+      finish_if_done();
+    },
     [this](finished_atom) {
-      // Every task has finished, so every result is in the inbox by now.
-      wrapper_->drain();
-      wrapper_->release_callbacks();
-      deliver_if_finished();
+      group_finished_ = true;
+      finish_if_done();
     },
     [this](await_atom) {
       awaiting_.push_back(make_response_promise());
-      deliver_if_finished();
+      finish_if_done();
     },
   };
 }
 
-void reducer::deliver_if_finished() {
-  if (awaiting_.empty() || !wrapper_->core().finished())
+void reducer::finish_if_done() {
+  // Every task has finished, so every result was sent; the last batches
+  // may still be on their way (`finished_atom` can overtake them).
+  if (!wrapper_->core().finished() || !wrapper_->drained())
     return;
-  // Every task has finished, so every result is in the inbox by now.
-  wrapper_->drain();
+  if (group_finished_ && !released_callbacks_) {
+    released_callbacks_ = true;
+    wrapper_->release_callbacks();
+  }
   for (auto& rp : awaiting_)
     rp.deliver(done_atom::value);
   awaiting_.clear();

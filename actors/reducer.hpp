@@ -11,9 +11,10 @@
 
 namespace parallel::detail {
 
-/// Drains its wrapper's inbox in order, one batch per `drain_atom`, so a
+/// Consumes its wrapper's results in the order their messages arrive, so a
 /// receiver never runs concurrently with itself. Answers `await_atom` once the
-/// group is finished and every result has been consumed.
+/// group is finished and every result has been consumed, and then drops the
+/// wrapper's callbacks.
 class reducer : public caf::event_based_actor {
 public:
   reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w);
@@ -23,10 +24,12 @@ public:
   void on_exit() override;
 
 private:
-  void deliver_if_finished();
+  void finish_if_done();
 
   std::shared_ptr<wrapper_base> wrapper_;
   std::vector<caf::response_promise> awaiting_;
+  bool group_finished_ = false;    // `finished_atom` arrived
+  bool released_callbacks_ = false;
 };
 
 } // namespace parallel::detail

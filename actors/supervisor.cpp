@@ -22,7 +22,7 @@ constexpr auto progress_interval = std::chrono::milliseconds(1);
 // busy workers look runnable (they may spin-wait on a queued task).
 constexpr int stall_limit = 20;
 
-// The longest a result may wait for its reducer's wake-up when a worker held
+// The longest a result may wait to be sent to its reducer when a worker held
 // it back for batching and then got stuck in a long task.
 constexpr auto flush_delay = std::chrono::milliseconds(1);
 

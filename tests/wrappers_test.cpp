@@ -3,6 +3,8 @@
 
 #include <map>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -362,6 +364,28 @@ TEST_CASE_METHOD(test::system_fixture, "abandoning any wrapper cleans up like it
   check_values([](executor ex) { return collect_with_errs<int>{ex}; });
   check_values([](executor ex) { return feed<int>{ex, [](const context&, int) {}}; });
   check_values([](executor ex) { return feed_with_errs<int>{ex, [](const context&, int) {}}; });
+}
+
+TEST_CASE_METHOD(test::system_fixture, "feed: results reach the receiver in the order they were produced, batched or not") {
+  // One task at a time, so results are produced in submission order, by a
+  // worker or by the waiting caller. Streaks of short tasks send them in
+  // batches; a task every 100 sleeps past the streak limit and ends the
+  // batch. Either way the receiver sees them in order, each once.
+  constexpr int n = 1000;
+  std::vector<int> seen;
+  auto ex = parallel::limited(sys, {}, 1);
+  feed<int> g{ex, [&](const context&, int x) { seen.push_back(x); }};
+  for (int i = 0; i < n; ++i)
+    g.go([i](const context&) {
+      if (i % 100 == 99)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      return i;
+    });
+  CHECK_FALSE(g.wait());
+  std::vector<int> want(n);
+  for (int i = 0; i < n; ++i)
+    want[i] = i;
+  CHECK(seen == want);
 }
 
 TEST_CASE_METHOD(test::system_fixture, "a result held back for batching reaches the receiver while its worker blocks") {

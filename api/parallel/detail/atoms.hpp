@@ -33,7 +33,7 @@ using flushnow_atom = caf::atom_constant<caf::atom("pflushnow")>;
 /// handle -> supervisor: the last handle is gone, and the supervisor was
 /// spawned after that (so no sentinel's down message will say it).
 using abandoned_atom = caf::atom_constant<caf::atom("pabandon")>;
-/// producer -> reducer: results wait in the inbox.
-using drain_atom = caf::atom_constant<caf::atom("pdrain")>;
+/// producer -> reducer: a `result_batch_ptr` of results to consume.
+using results_atom = caf::atom_constant<caf::atom("presults")>;
 
 } // namespace parallel::detail

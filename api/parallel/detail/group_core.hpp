@@ -135,13 +135,13 @@ public:
   /// gets a supervisor that does it when the group finishes.
   void handle_gone();
 
-  /// A worker held back a reducer wake-up (see notify_batch): make sure the
-  /// supervisor wakes every wrapper's reducer soon, even if that worker is
-  /// now stuck in a long task.
+  /// A worker held back results (see notify_batch): make sure the
+  /// supervisor sends every wrapper's held-back results soon, even if that
+  /// worker is now stuck in a long task.
   void flush_later();
 
-  /// Wakes every reducer whose results wait (the supervisor's side of
-  /// `flush_later`).
+  /// Sends every wrapper's held-back results to its reducer (the
+  /// supervisor's side of `flush_later`).
   void flush_wrappers();
 
   // -- lanes (actors/group_requests.cpp) ------------------------------------

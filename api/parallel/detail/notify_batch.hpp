@@ -1,5 +1,5 @@
-// notify_batch: lets a worker running a streak of short tasks wake reducers
-// once per batch instead of once per result.
+// notify_batch: lets a worker running a streak of short tasks send its
+// results to each reducer as one message per streak, not one per result.
 #pragma once
 
 #include <atomic>
@@ -12,8 +12,8 @@ class group_core;
 class wrapper_base;
 
 /// Per worker thread. While `active`, a wrapper of the `owner` group that
-/// would wake its reducer for a new result registers here instead; `flush()`
-/// wakes them all. The worker flushes when its streak of short tasks ends,
+/// would send a new result to its reducer holds it back in its outbox and
+/// registers here instead; `flush()` sends each outbox as one message. The worker flushes when its streak of short tasks ends,
 /// under the group's lock before the group can finish (so every pending
 /// wrapper is alive), and the supervisor flushes 1 ms after the first
 /// held-back result in case the worker is stuck in a long task.
@@ -31,7 +31,7 @@ struct notify_batch {
   /// The calling thread's batch.
   static notify_batch& local() noexcept;
 
-  /// Wakes every reducer with results waiting; ends the batch.
+  /// Sends every held-back result; ends the batch.
   void flush();
 };
 

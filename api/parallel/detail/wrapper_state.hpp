@@ -1,4 +1,5 @@
-// wrapper_state: a wrapper's inbox and the reduction its reducer actor runs.
+// wrapper_state: a wrapper's outbox of results, the messages that carry them
+// to its reducer actor, and the reduction the reducer runs.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/group_core.hpp"
 #include "parallel/detail/notify_batch.hpp"
+#include "parallel/detail/result_batch.hpp"
 #include "parallel/detail/spawn.hpp"
 #include "parallel/extension/task.hpp"
 
@@ -21,10 +23,14 @@ namespace parallel::detail {
 
 /// What the group and the reducer actor see of a wrapper.
 ///
-/// Producers (workers, the supervisor for request replies, a serial caller)
-/// append results to the inbox; the reducer actor gets one `drain_atom` per
-/// burst, not per result, and consumes them in order. Consuming happens only
-/// inside the reducer actor, so it never runs concurrently with itself.
+/// Producers (workers, requesters for request replies, a waiting caller)
+/// push results; they travel to the reducer actor as messages, each carrying
+/// a `result_batch`. A worker running a streak of short tasks holds its
+/// results in the outbox and sends them as one message when the streak ends
+/// (see `notify_batch`); any other push sends its result at once. The outbox
+/// is sent under its lock, so results reach the reducer in push order.
+/// Consuming happens only inside the reducer actor, so it never runs
+/// concurrently with itself.
 class wrapper_base : public std::enable_shared_from_this<wrapper_base> {
 public:
   explicit wrapper_base(std::shared_ptr<group_core> core)
@@ -63,8 +69,8 @@ public:
     return std::move(reducer_);
   }
 
-  /// Consumes everything in the inbox. Runs inside the reducer actor only.
-  virtual void drain() = 0;
+  /// Consumes one batch of results. Runs inside the reducer actor only.
+  virtual void consume_batch(result_batch& batch) = 0;
 
   /// The group finished and every result was consumed: drop user callbacks
   /// (a receiver may hold a handle of its own group, which would otherwise
@@ -72,23 +78,17 @@ public:
   virtual void release_callbacks() {
   }
 
-  /// Wakes the reducer if results wait that a worker's batch held back.
-  void notify_deferred() {
-    caf::actor notify;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      deferred_ = false;
-      if (sent_ > processed_ && !drain_scheduled_) {
-        drain_scheduled_ = true;
-        notify = reducer_locked();
-      }
-    }
-    if (notify)
-      caf::anon_send(notify, drain_atom::value);
+  /// Sends the results that a worker's batch held back (see `notify_batch`).
+  virtual void send_held_back() = 0;
+
+  /// Whether the reducer consumed every result pushed so far.
+  bool drained() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return processed_ == sent_;
   }
 
-  /// Blocks until the reducer consumed every result sent so far. Call after
-  /// every task finished.
+  /// Blocks until the reducer consumed every result pushed so far. Call
+  /// after every task finished.
   void wait_drained() {
     std::unique_lock<std::mutex> lk{mtx_};
     cv_.wait(lk, [this] { return processed_ == sent_; });
@@ -101,13 +101,21 @@ protected:
     return reducer_;
   }
 
+  /// Counts `n` results as consumed; wakes `wait_drained`.
+  void count_consumed(std::size_t n) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      processed_ += n;
+    }
+    cv_.notify_all();
+  }
+
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   caf::actor reducer_;
-  std::size_t sent_ = 0;
-  std::size_t processed_ = 0;
-  bool drain_scheduled_ = false;
-  bool deferred_ = false; // registered in a worker's notify_batch
+  std::size_t sent_ = 0;      // results pushed
+  std::size_t processed_ = 0; // results consumed (or dropped: no reducer)
+  bool deferred_ = false;     // registered in a worker's notify_batch
   bool released_ = false;
   std::shared_ptr<group_core> core_;
   std::atomic<std::size_t> next_index_{0};
@@ -119,47 +127,38 @@ class wrapper_state : public wrapper_base {
 public:
   using wrapper_base::wrapper_base;
 
-  /// Appends `x` to the inbox; wakes the reducer if it is not already due,
-  /// or leaves that to the calling worker's batch (see `notify_batch`).
+  /// Sends `x` to the reducer, or holds it in the outbox for the calling
+  /// worker's batch (see `notify_batch`).
   void push(Item x) {
-    caf::actor notify;
     bool defer = false;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      inbox_.push_back(std::move(x));
+      outbox_.push_back(std::move(x));
       ++sent_;
-      if (!drain_scheduled_) {
-        auto& batch = notify_batch::local();
-        if (batch.active && batch.owner == core_.get()
-            && inbox_.size() < max_deferred) {
-          defer = !deferred_;
-          deferred_ = true;
-        } else {
-          drain_scheduled_ = true;
-          notify = reducer_locked();
-        }
+      auto& batch = notify_batch::local();
+      if (batch.active && batch.owner == core_.get()
+          && outbox_.size() < max_held_back) {
+        defer = !deferred_;
+        deferred_ = true;
+      } else {
+        send_locked();
       }
     }
     if (defer) {
       notify_batch::local().pending.push_back(this);
       core().flush_later(); // the safety net if the worker's streak stalls
     }
-    if (notify)
-      caf::anon_send(notify, drain_atom::value);
   }
 
-  void drain() final {
-    auto batch = std::move(spare_);
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      std::swap(batch, inbox_);
-      drain_scheduled_ = false;
-    }
-    if (batch.empty()) {
-      spare_ = std::move(batch);
-      return;
-    }
-    for (auto& x : batch) {
+  void send_held_back() final {
+    std::lock_guard<std::mutex> guard{mtx_};
+    deferred_ = false;
+    send_locked();
+  }
+
+  void consume_batch(result_batch& batch) final {
+    auto& items = static_cast<typed_result_batch<Item>&>(batch).items;
+    for (auto& x : items) {
       if (stopped_)
         break;
       try {
@@ -170,14 +169,7 @@ public:
         core().record_panic(std::current_exception());
       }
     }
-    auto n = batch.size();
-    batch.clear();
-    spare_ = std::move(batch);
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      processed_ += n;
-    }
-    cv_.notify_all();
+    count_consumed(items.size());
   }
 
 protected:
@@ -185,11 +177,27 @@ protected:
   virtual void consume(Item& x) = 0;
 
 private:
-  // Results a batch may hold back before the reducer is woken anyway.
-  static constexpr std::size_t max_deferred = 128;
+  // Results a batch may hold back before they are sent anyway.
+  static constexpr std::size_t max_held_back = 128;
 
-  std::vector<Item> inbox_;
-  std::vector<Item> spare_;  // reducer-only: the drained buffer, reused
+  /// Sends the outbox as one message. Under the lock, so that batches leave
+  /// in the order their results were pushed.
+  void send_locked() {
+    if (outbox_.empty())
+      return;
+    auto dest = reducer_locked();
+    if (!dest) {
+      // Released: the group is gone and nobody waits for these results.
+      processed_ += outbox_.size();
+      outbox_.clear();
+      return;
+    }
+    auto batch = std::make_shared<typed_result_batch<Item>>();
+    batch->items.swap(outbox_);
+    caf::anon_send(dest, results_atom::value, result_batch_ptr{std::move(batch)});
+  }
+
+  std::vector<Item> outbox_; // held back for the end of a worker's streak
   bool stopped_ = false;     // reducer-only
 };
 
