@@ -78,7 +78,12 @@ error context_state::cancel(error cause) const {
   if (entry)
     deadline_timer::instance().unschedule(*entry);
   // Outside the lock: callbacks (children, group supervisors) read our cause.
-  source_.request_stop();
+  // A callback may destroy this state: a group's cancel callback can drop
+  // the last reference to the group, which owns its context. The copy keeps
+  // the stop state alive until request_stop has returned; nothing here
+  // touches `this` after it.
+  auto source = source_;
+  source.request_stop();
   return cause;
 }
 

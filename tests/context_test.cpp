@@ -1,7 +1,11 @@
 // context, canceller, with_cancel / with_timeout / with_deadline (spec 1.2).
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <optional>
+#include <stop_token>
 #include <thread>
+#include <utility>
 
 #include "test_support.hpp"
 
@@ -50,6 +54,28 @@ TEST_CASE("a child's cancellation never reaches its parent") {
   CHECK(child.cancelled());
   CHECK_FALSE(parent.cancelled());
   CHECK_FALSE(parent.cause());
+}
+
+TEST_CASE("a stop callback may drop the last reference to its own context") {
+  // The child's only owners (its context and canceller) live in an object
+  // that the child's own stop callback deletes, while the parent's
+  // cancellation is still running through the child. (A group's cancel
+  // callback can likewise drop the last handle, and with it the group that
+  // owns its context.) Under AddressSanitizer this was a use-after-free.
+  auto [parent, cancel_parent] = with_cancel(context::background());
+  struct owner {
+    std::pair<context, canceller> child;
+    std::optional<std::stop_callback<std::function<void()>>> on_stop;
+  };
+  auto* o = new owner{with_cancel(parent), std::nullopt};
+  bool ran = false;
+  o->on_stop.emplace(o->child.first.stop_token(), std::function<void()>{[&] {
+                       ran = true;
+                       delete o;
+                     }});
+  cancel_parent(make_error("request gone"));
+  CHECK(ran);
+  CHECK(parent.cancelled());
 }
 
 TEST_CASE("a child of an already cancelled parent starts cancelled") {
