@@ -33,7 +33,7 @@ bool on_scheduler_thread() {
 
 } // namespace
 
-running_task_scope::running_task_scope(const group_core* group) noexcept
+running_task_scope::running_task_scope(const group_state* group) noexcept
   : outer_(innermost), group_(group) {
   innermost = this;
 }
@@ -42,7 +42,7 @@ running_task_scope::~running_task_scope() {
   innermost = outer_;
 }
 
-void check_may_block(const group_core* group) {
+void check_may_block(const group_state* group) {
   if (on_scheduler_thread())
     throw misuse_error{
       "wait() blocks a CAF scheduler thread (inside an actor or a receiver), "

@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 
 #include "parallel/detail/spawn.hpp"
+#include "group_state.hpp"
 #include "parallel/detail/group_handle.hpp"
 
 namespace parallel {
@@ -14,9 +15,9 @@ std::shared_ptr<group_handle> make_group(caf::actor_system& sys,
                                          const context& parent,
                                          std::size_t bound) {
   // No actor yet: the supervisor and its sentinel are spawned when the
-  // group first needs them (group_core::need_supervisor), which most groups
+  // group first needs them (group_state::need_supervisor), which most groups
   // never do.
-  auto core = std::make_shared<group_core>(sys, parent, bound);
+  auto core = std::make_shared<group_state>(sys, parent, bound);
   core->start();
   return std::make_shared<group_handle>(std::move(core));
 }

@@ -1,7 +1,7 @@
 // A group's life around its tasks: the supervisor, spawned only when the
 // group needs it, cancellation, the last handle going away (abandonment),
 // and releasing the group's actors at the end.
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -16,7 +16,7 @@
 
 namespace parallel::detail {
 
-void group_core::start() {
+void group_state::start() {
   // Cancellation from anywhere (parent, deadline, a task error) reaches the
   // supervisor as a message, so it can drop the queue and stop waiting for
   // replies. Runs at once if the parent is already cancelled.
@@ -26,7 +26,7 @@ void group_core::start() {
                      std::function<void()>{[this] { on_cancel_signal(); }});
 }
 
-void group_core::on_cancel_signal() {
+void group_state::on_cancel_signal() {
   if (done_.load(std::memory_order_acquire))
     return;
   if (auto sup = supervisor()) {
@@ -42,7 +42,7 @@ void group_core::on_cancel_signal() {
     caf::anon_send(r, cancel_atom::value);
 }
 
-caf::actor group_core::need_supervisor() {
+caf::actor group_state::need_supervisor() {
   bool gone = false;
   caf::actor sup;
   {
@@ -71,12 +71,12 @@ caf::actor group_core::need_supervisor() {
   return sup;
 }
 
-caf::actor group_core::supervisor() const {
+caf::actor group_state::supervisor() const {
   std::lock_guard<std::mutex> guard{sup_mtx_};
   return supervisor_;
 }
 
-void group_core::handle_gone() {
+void group_state::handle_gone() {
   caf::actor sentinel; // dies at the end of this scope: the down message
   bool supervised = false;
   {
@@ -102,7 +102,7 @@ void group_core::handle_gone() {
     need_supervisor();
 }
 
-void group_core::abandon() {
+void group_state::abandon() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     abandoned_ = true;
@@ -112,17 +112,17 @@ void group_core::abandon() {
   on_cancelled();
 }
 
-void group_core::on_cancelled() {
+void group_state::on_cancelled() {
   update([&](actions& a) { pump_locked(a); });
 }
 
-bool group_core::notify_supervisor_when_finished() {
+bool group_state::notify_supervisor_when_finished() {
   std::lock_guard<std::mutex> guard{mtx_};
   notify_supervisor_ = !finished_;
   return finished_;
 }
 
-std::vector<caf::actor> group_core::retire_locked() {
+std::vector<caf::actor> group_state::retire_locked() {
   std::vector<caf::actor> result;
   retired_ = true;
   open_requesters_.clear();
@@ -132,7 +132,7 @@ std::vector<caf::actor> group_core::retire_locked() {
   return result;
 }
 
-void group_core::on_supervisor_exit() {
+void group_state::on_supervisor_exit() {
   {
     std::lock_guard<std::mutex> guard{sup_mtx_};
     supervisor_ = nullptr;
@@ -143,12 +143,12 @@ void group_core::on_supervisor_exit() {
     cancel(make_error(errc::group_abandoned));
 }
 
-bool group_core::orphaned() const {
+bool group_state::orphaned() const {
   std::lock_guard<std::mutex> guard{sup_mtx_};
   return handle_gone_ && !supervisor_ && !supervisor_exited_;
 }
 
-void group_core::release_actors() {
+void group_state::release_actors() {
   std::vector<caf::actor> to_stop;
   std::vector<std::shared_ptr<wrapper_base>> wrappers;
   {
@@ -163,14 +163,14 @@ void group_core::release_actors() {
     caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }
 
-void group_core::flush_later() {
+void group_state::flush_later() {
   if (flush_scheduled_.exchange(true))
     return;
   if (auto sup = need_supervisor())
     caf::anon_send(sup, flush_atom::value);
 }
 
-void group_core::flush_wrappers() {
+void group_state::flush_wrappers() {
   flush_scheduled_ = false;
   std::vector<std::shared_ptr<wrapper_base>> ws;
   {

@@ -2,7 +2,7 @@
 // to requester actors (spawned lazily, each keeping up to 256 requests in
 // flight), and lanes route them to destinations chosen by a router (the
 // remote layer's nodes). A requester reports each reply to finish_request.
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 #include <algorithm>
 
@@ -15,7 +15,7 @@
 
 namespace parallel::detail {
 
-void group_core::pump_lanes_locked(actions& a) {
+void group_state::pump_lanes_locked(actions& a) {
   if (lanes_.empty() || retired_)
     return;
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
@@ -46,14 +46,14 @@ void group_core::pump_lanes_locked(actions& a) {
   }
 }
 
-void group_core::request_requester_locked(actions& a) {
+void group_state::request_requester_locked(actions& a) {
   if (!requester_spawning_ && !retired_) {
     requester_spawning_ = true;
     a.spawn_requester = true;
   }
 }
 
-void group_core::hand_request_locked(std::unique_ptr<task> t, actions& a) {
+void group_state::hand_request_locked(std::unique_ptr<task> t, actions& a) {
   // Callers made sure a requester has room.
   auto* rec = open_requesters_.back();
   if (rec->inbox.empty())
@@ -63,7 +63,7 @@ void group_core::hand_request_locked(std::unique_ptr<task> t, actions& a) {
     open_requesters_.pop_back();
 }
 
-void group_core::spawn_requester() {
+void group_state::spawn_requester() {
   // Here, not in the supervisor: request tasks go out without waiting for
   // it to run. Lazily spawned, the requester first runs for its first
   // requests, which add_requester hands it.
@@ -83,7 +83,7 @@ void group_core::spawn_requester() {
     caf::anon_send(self, retire_atom::value);
 }
 
-bool group_core::add_requester(std::unique_ptr<requester_record> rec) {
+bool group_state::add_requester(std::unique_ptr<requester_record> rec) {
   actions a;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -98,7 +98,7 @@ bool group_core::add_requester(std::unique_ptr<requester_record> rec) {
   return true;
 }
 
-std::vector<caf::actor> group_core::requesters() const {
+std::vector<caf::actor> group_state::requesters() const {
   std::vector<caf::actor> result;
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& rec : requesters_)
@@ -108,12 +108,12 @@ std::vector<caf::actor> group_core::requesters() const {
 }
 
 std::vector<std::unique_ptr<task>>
-group_core::take_requests(requester_record& rec) {
+group_state::take_requests(requester_record& rec) {
   std::lock_guard<std::mutex> guard{mtx_};
   return std::move(rec.inbox);
 }
 
-void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
+void group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
                                 std::optional<task_outcome> outcome,
                                 bool started) {
   auto lane = t->lane;
@@ -151,7 +151,7 @@ void group_core::finish_request(requester_record& rec, std::unique_ptr<task> t,
   });
 }
 
-void group_core::fail_unrouted(
+void group_state::fail_unrouted(
   std::vector<std::pair<std::unique_ptr<task>, error>> failed) {
   for (auto& [t, err] : failed) {
     std::optional<task_outcome> outcome;
@@ -170,13 +170,13 @@ void group_core::fail_unrouted(
   }
 }
 
-std::size_t group_core::add_lane(std::shared_ptr<lane_router> router) {
+std::size_t group_state::add_lane(std::shared_ptr<lane_router> router) {
   std::lock_guard<std::mutex> guard{mtx_};
   lanes_.push_back(lane{{}, std::move(router)});
   return lanes_.size();
 }
 
-void group_core::poke() {
+void group_state::poke() {
   update([&](actions& a) { pump_locked(a); });
 }
 

@@ -5,7 +5,7 @@
 // group_workers.cpp (borrowing pooled workers, growing `unlimited`),
 // group_requests.cpp (request tasks and lanes), group_lifecycle.cpp (the
 // supervisor, cancellation and abandonment).
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -43,7 +43,7 @@ constexpr std::size_t max_waking = 1;
 
 } // namespace
 
-group_core::group_core(caf::actor_system& sys, const context& parent,
+group_state::group_state(caf::actor_system& sys, const context& parent,
                        std::size_t bound)
   : sys_(sys),
     bound_(bound),
@@ -54,11 +54,11 @@ group_core::group_core(caf::actor_system& sys, const context& parent,
   cancel_ = std::move(cancel);
 }
 
-group_core::~group_core() {
+group_state::~group_state() {
   on_cancel_.reset();
 }
 
-void group_core::submit(std::unique_ptr<task> t) {
+void group_state::submit(std::unique_ptr<task> t) {
   // Outside the lock: this applies a deadline that has just passed, which
   // runs stop callbacks; under the lock only the latch is read.
   ctx_.cancelled();
@@ -115,7 +115,7 @@ void group_core::submit(std::unique_ptr<task> t) {
   perform(a);
 }
 
-void group_core::run_inline(std::unique_ptr<task> t) {
+void group_state::run_inline(std::unique_ptr<task> t) {
   auto outcome = run_guarded(*t);
   t.reset();
   update([&](actions&) {
@@ -125,7 +125,7 @@ void group_core::run_inline(std::unique_ptr<task> t) {
   });
 }
 
-void group_core::pump_locked(actions& a) {
+void group_state::pump_locked(actions& a) {
   if (cancelled_locked()) {
     drop_queue_locked(a);
     return;
@@ -174,11 +174,11 @@ void group_core::pump_locked(actions& a) {
   }
 }
 
-void group_core::close() {
+void group_state::close() {
   update([&](actions&) { closed_ = true; });
 }
 
-void group_core::wait_tasks() {
+void group_state::wait_tasks() {
   check_may_block(this);
   close();
   // The waiting thread helps: it runs queued closures the bound lets start
@@ -197,7 +197,7 @@ void group_core::wait_tasks() {
   }
 }
 
-std::optional<task_outcome> group_core::run_guarded(task& t) {
+std::optional<task_outcome> group_state::run_guarded(task& t) {
   running_task_scope running{this};
   try {
     return t.run(ctx_);
@@ -207,20 +207,20 @@ std::optional<task_outcome> group_core::run_guarded(task& t) {
   }
 }
 
-void group_core::start_locked(std::size_t lane) {
+void group_state::start_locked(std::size_t lane) {
   ++in_flight_;
   if (lane == 0)
     ++local_in_flight_;
   stats_.peak_in_flight = std::max(stats_.peak_in_flight, in_flight_);
 }
 
-void group_core::end_locked(std::size_t lane) {
+void group_state::end_locked(std::size_t lane) {
   --in_flight_;
   if (lane == 0)
     --local_in_flight_;
 }
 
-void group_core::count_locked(std::optional<task_outcome> outcome) {
+void group_state::count_locked(std::optional<task_outcome> outcome) {
   if (!outcome)
     ++stats_.panicked;
   else if (*outcome == task_outcome::succeeded)
@@ -229,7 +229,7 @@ void group_core::count_locked(std::optional<task_outcome> outcome) {
     ++stats_.failed;
 }
 
-void group_core::check_finished_locked(actions& a) {
+void group_state::check_finished_locked(actions& a) {
   if (finished_ || outstanding_ != 0 || !(closed_ || abandoned_))
     return;
   finished_ = true;
@@ -252,7 +252,7 @@ void group_core::check_finished_locked(actions& a) {
     a.finished.push_back(nullptr); // placeholder for the supervisor
 }
 
-void group_core::perform(actions& a) {
+void group_state::perform(actions& a) {
   if (a.wake.empty() && a.wake_requesters.empty() && a.dropped.empty()
       && a.failed.empty() && a.finished.empty() && a.release.empty()
       && a.retire.empty() && a.spawn == 0 && !a.tick && !a.spawn_requester
@@ -288,14 +288,14 @@ void group_core::perform(actions& a) {
       caf::anon_send(x ? x : sup, finished_atom::value);
 }
 
-error group_core::finish_cause() const {
+error group_state::finish_cause() const {
   auto winner = ctx_.state()->cancel(make_error(errc::group_done));
   if (is(winner, errc::group_done))
     return {};
   return winner;
 }
 
-void group_core::rethrow_if_panicked() const {
+void group_state::rethrow_if_panicked() const {
   std::exception_ptr p;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -305,7 +305,7 @@ void group_core::rethrow_if_panicked() const {
     std::rethrow_exception(p);
 }
 
-void group_core::record_panic(std::exception_ptr e) {
+void group_state::record_panic(std::exception_ptr e) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!panic_)
@@ -314,28 +314,28 @@ void group_core::record_panic(std::exception_ptr e) {
   cancel(make_error(errc::panicked));
 }
 
-group_stats group_core::stats() const {
+group_stats group_state::stats() const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto result = stats_;
   result.running = in_flight_;
   return result;
 }
 
-bool group_core::finished() const {
+bool group_state::finished() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return finished_;
 }
 
-void group_core::add_wrapper(std::shared_ptr<wrapper_base> w) {
+void group_state::add_wrapper(std::shared_ptr<wrapper_base> w) {
   std::lock_guard<std::mutex> guard{mtx_};
   wrappers_.push_back(std::move(w));
 }
 
-bool group_core::cancelled_locked() const noexcept {
+bool group_state::cancelled_locked() const noexcept {
   return ctx_.state()->latched();
 }
 
-void group_core::drop_queue_locked(actions& a) {
+void group_state::drop_queue_locked(actions& a) {
   auto drop = [&](std::deque<std::unique_ptr<task>>& q) {
     stats_.skipped += q.size();
     outstanding_ -= q.size();

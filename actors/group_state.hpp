@@ -1,4 +1,5 @@
-// group_core: the state of one group, shared by its handles and its actors.
+// group_state: the state of one group behind its narrow interface
+// (group_core), shared by its handles and its actors.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include <caf/fwd.hpp>
 
 #include "parallel/context.hpp"
+#include "parallel/detail/group_core.hpp"
 #include "parallel/extension/lane_router.hpp"
 #include "parallel/extension/task.hpp"
 #include "parallel/group_stats.hpp"
@@ -54,104 +56,75 @@ struct requester_record {
 /// task for it. Messages are sent only to wake a borrowed worker or a
 /// requester, to ask the supervisor for more, and to announce that the group
 /// is finished.
-class group_core : public std::enable_shared_from_this<group_core> {
+class group_state final : public group_core,
+                          public std::enable_shared_from_this<group_state> {
 public:
-  static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
-
   /// `bound == 0` is the serial executor: closures run inline in `submit`
   /// (after the requests submitted before them), request tasks (which need
   /// no thread) go one at a time, in order.
-  group_core(caf::actor_system& sys, const context& parent, std::size_t bound);
+  group_state(caf::actor_system& sys, const context& parent, std::size_t bound);
 
-  ~group_core();
+  ~group_state();
 
-  group_core(const group_core&) = delete;
-  group_core& operator=(const group_core&) = delete;
+  group_state(const group_state&) = delete;
+  group_state& operator=(const group_state&) = delete;
 
-  caf::actor_system& system() const noexcept {
+  // -- the narrow interface (see parallel/detail/group_core.hpp) -----------
+  // Handles' part in actors/group_state.cpp, the supervisor's in
+  // actors/group_lifecycle.cpp, lanes in actors/group_requests.cpp.
+
+  caf::actor_system& system() const noexcept override {
     return sys_;
   }
 
-  /// The group's own context: a child of the parent given at creation.
-  const context& ctx() const noexcept {
+  const context& ctx() const noexcept override {
     return ctx_;
   }
 
-  /// Cancels the group's context (the first cause wins).
-  void cancel(error cause) const {
+  void cancel(error cause) const override {
     cancel_(std::move(cause));
   }
 
-  // -- used by handles (actors/group_core.cpp; the supervisor's part in ----
-  // -- actors/group_lifecycle.cpp) ---------------------------------------
-
-  /// Queues `t` (or runs it inline for the serial executor). Throws
-  /// `misuse_error` after `close()`; rethrows the group's panic if there is
-  /// one; drops `t` (counted as skipped) if the context is cancelled.
-  void submit(std::unique_ptr<task> t);
-
-  /// No more tasks may be submitted. Finishes the group if nothing is running.
-  void close();
-
-  /// `close()`, then blocks until every submitted task has finished.
-  void wait_tasks();
-
-  /// Ends the group for a `wait()`: cancels the context with
-  /// `errc::group_done` unless it already has a cause, atomically, and
-  /// returns the cause that stopped the group first (empty if it was
-  /// `group_done`). Every wait of a group therefore sees the same cause.
-  error finish_cause() const;
-
-  /// Rethrows the first exception a task or receiver threw, if any.
-  void rethrow_if_panicked() const;
-
-  /// Records a panic (the first one is kept) and cancels with `errc::panicked`.
-  void record_panic(std::exception_ptr e);
-
-  group_stats stats() const;
-
-  /// True once closed (or abandoned) and no task is queued or running.
-  bool finished() const;
-
-  /// Keeps a wrapper alive while the group lives and tells its reducer when the
-  /// group is finished.
-  void add_wrapper(std::shared_ptr<wrapper_base> w);
-
-  /// The supervisor if it exists: an invalid handle before it was needed
-  /// and after it exited.
-  caf::actor supervisor() const;
+  void submit(std::unique_ptr<task> t) override;
+  void close() override;
+  void wait_tasks() override;
+  bool finished() const override;
+  error finish_cause() const override;
+  void record_panic(std::exception_ptr e) override;
+  void rethrow_if_panicked() const override;
+  group_stats stats() const override;
 
   /// The supervisor, spawned (lazily, with its sentinel) on the first need:
   /// an await, more workers than the pool has idle, growth, a flush, or
   /// abandonment of an unfinished group. Most groups never need one.
   /// Invalid once it has exited. Never called on the deadline timer's
   /// thread (see on_cancel_signal).
-  caf::actor need_supervisor();
+  caf::actor need_supervisor() override;
 
   /// The last handle is gone: abandons the group at once (see `abandon`).
   /// If a supervisor exists, its sentinel dies here and the supervisor hears
   /// the down message; it quits once the group is finished. Otherwise a
   /// finished group's actors are released here, and an unfinished group
   /// gets a supervisor that does it when the group finishes.
-  void handle_gone();
+  void handle_gone() override;
 
-  /// A worker held back results (see notify_batch): make sure the
-  /// supervisor sends every wrapper's held-back results soon, even if that
-  /// worker is now stuck in a long task.
-  void flush_later();
+  void add_wrapper(std::shared_ptr<wrapper_base> w) override;
+
+  /// Asks the supervisor to call `flush_wrappers` in a moment.
+  void flush_later() override;
+
+  std::size_t add_lane(std::shared_ptr<lane_router> router) override;
+  void poke() override;
+
+  // -- used by actors ------------------------------------------------------
+
+  /// The supervisor if it exists: an invalid handle before it was needed
+  /// and after it exited.
+  caf::actor supervisor() const;
 
   /// Sends every wrapper's held-back results to its reducer (the
   /// supervisor's side of `flush_later`).
   void flush_wrappers();
-
-  // -- lanes (actors/group_requests.cpp) ------------------------------------
-
-  /// Adds a lane whose request tasks `router` routes; returns its number
-  /// (>= 1), to put in `task::lane` before submitting.
-  std::size_t add_lane(std::shared_ptr<lane_router> router);
-
-  /// A router's capacity changed (a node died, say): dispatch again.
-  void poke();
 
   // -- used by the supervisor (actors/group_lifecycle.cpp; workers in -------
   // -- actors/group_workers.cpp, requesters in actors/group_requests.cpp) --

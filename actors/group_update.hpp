@@ -1,7 +1,7 @@
-// group_core::update, shared by the files that implement group_core.
+// group_state::update, shared by the files that implement group_state.
 #pragma once
 
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 namespace parallel::detail {
 
@@ -9,7 +9,7 @@ namespace parallel::detail {
 // finished, then performs the decided side effects (messages, spawns,
 // destroying tasks) after releasing the lock.
 template <class F>
-void group_core::update(F&& f) {
+void group_state::update(F&& f) {
   actions a;
   {
     std::lock_guard<std::mutex> guard{mtx_};

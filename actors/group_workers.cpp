@@ -2,7 +2,7 @@
 // more than its bound, one woken at a time), runs closures on them until its
 // queue is empty, and lets them go. When none is idle the supervisor spawns
 // more; an `unlimited` group whose busy workers stall grows (check_progress).
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,7 +13,7 @@
 
 namespace parallel::detail {
 
-void group_core::work(worker_slot& slot) {
+void group_state::work(worker_slot& slot) {
   std::unique_ptr<task> t;
   update([&](actions& a) {
     --waking_;
@@ -25,7 +25,7 @@ void group_core::work(worker_slot& slot) {
   run_streak(std::move(t), &slot);
 }
 
-void group_core::run_streak(std::unique_ptr<task> t, worker_slot* slot) {
+void group_state::run_streak(std::unique_ptr<task> t, worker_slot* slot) {
   // After a short task the thread holds its results back and sends them at
   // the end of the streak (see notify_batch), which saves a message per
   // result on trivial tasks.
@@ -76,7 +76,7 @@ void group_core::run_streak(std::unique_ptr<task> t, worker_slot* slot) {
   batch.owner = outer;
 }
 
-std::unique_ptr<task> group_core::take_closure_locked() {
+std::unique_ptr<task> group_state::take_closure_locked() {
   // The latch, not cancelled(): no clock read per task (the timer applies
   // deadlines). A cancelled group's queue is dropped by pump_locked.
   if (closures_.empty() || local_in_flight_ >= bound_ || cancelled_locked())
@@ -87,14 +87,14 @@ std::unique_ptr<task> group_core::take_closure_locked() {
   return t;
 }
 
-void group_core::lend_locked(worker_slot* slot, actions& a) {
+void group_state::lend_locked(worker_slot* slot, actions& a) {
   slot->group = shared_from_this();
   borrowed_.push_back(slot);
   ++waking_;
   a.wake.push_back(slot->self);
 }
 
-void group_core::let_go_locked(worker_slot& slot) {
+void group_state::let_go_locked(worker_slot& slot) {
   // The worker hands itself back to the pool once it has left this lock.
   auto i = std::find(borrowed_.begin(), borrowed_.end(), &slot);
   if (i != borrowed_.end()) {
@@ -103,7 +103,7 @@ void group_core::let_go_locked(worker_slot& slot) {
   }
 }
 
-void group_core::add_worker(worker_slot* slot) {
+void group_state::add_worker(worker_slot* slot) {
   update([&](actions& a) {
     if (spawning_ > 0)
       --spawning_;
@@ -113,7 +113,7 @@ void group_core::add_worker(worker_slot* slot) {
   });
 }
 
-void group_core::spawn_failed(std::size_t n, error why, bool growing) {
+void group_state::spawn_failed(std::size_t n, error why, bool growing) {
   std::deque<std::unique_ptr<task>> failed;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -136,7 +136,7 @@ void group_core::spawn_failed(std::size_t n, error why, bool growing) {
   update([](actions&) {}); // the group may be finished now
 }
 
-group_core::progress group_core::check_progress() {
+group_state::progress group_state::check_progress() {
   progress result;
   std::lock_guard<std::mutex> guard{mtx_};
   result.starving = closures_.size() > waking_
@@ -154,7 +154,7 @@ group_core::progress group_core::check_progress() {
   return result;
 }
 
-std::size_t group_core::reserve_workers(std::size_t n) {
+std::size_t group_state::reserve_workers(std::size_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto have = borrowed_.size() + spawning_;
   if (retired_ || have >= bound_)

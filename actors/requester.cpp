@@ -6,7 +6,7 @@
 
 namespace parallel::detail {
 
-requester::requester(caf::actor_config& cfg, std::shared_ptr<group_core> core,
+requester::requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
                      requester_record* rec)
   : caf::event_based_actor(cfg), core_(std::move(core)), rec_(rec) {
 }

@@ -8,7 +8,7 @@
 #include <caf/actor_addr.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 namespace parallel::detail {
 
@@ -19,7 +19,7 @@ namespace parallel::detail {
 /// many requesters as its concurrent requests need, `capacity` each.
 class requester : public caf::event_based_actor {
 public:
-  requester(caf::actor_config& cfg, std::shared_ptr<group_core> core,
+  requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
             requester_record* rec);
 
   caf::behavior make_behavior() override;
@@ -38,7 +38,7 @@ private:
   void fail_all(const caf::actor_addr* dest, const error& err);
   void forget_dest(const caf::actor_addr& dest);
 
-  std::shared_ptr<group_core> core_;
+  std::shared_ptr<group_state> core_;
   requester_record* rec_;
   std::unordered_map<uint64_t, pending> pending_;
   std::unordered_map<caf::actor_addr, std::size_t> monitored_;

@@ -46,7 +46,7 @@ bool all_blocked(const std::vector<int>& tids) {
 
 } // namespace
 
-supervisor::supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
+supervisor::supervisor(caf::actor_config& cfg, std::shared_ptr<group_state> core,
                        caf::actor_addr sentinel)
   : caf::event_based_actor(cfg),
     core_(std::move(core)),

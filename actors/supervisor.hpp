@@ -10,12 +10,12 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 
 namespace parallel::detail {
 
 /// At most one per group, spawned when the group first needs it (see
-/// group_core::need_supervisor) and lazily: it first runs when it has
+/// group_state::need_supervisor) and lazily: it first runs when it has
 /// something to do. Starts worker actors for the system's pool when the
 /// group needs more than are idle (never more than the bound), grows an
 /// unlimited group when its busy workers stop making progress, drops queued
@@ -25,10 +25,10 @@ namespace parallel::detail {
 class supervisor : public caf::event_based_actor {
 public:
   /// `sentinel` is monitored by whoever spawns this supervisor (see
-  /// group_core::need_supervisor), so it needs no turn on the scheduler to
+  /// group_state::need_supervisor), so it needs no turn on the scheduler to
   /// start watching. It is invalid if the last handle was gone already: then
   /// `abandoned_atom` says so.
-  supervisor(caf::actor_config& cfg, std::shared_ptr<group_core> core,
+  supervisor(caf::actor_config& cfg, std::shared_ptr<group_state> core,
              caf::actor_addr sentinel);
 
   caf::behavior make_behavior() override;
@@ -41,7 +41,7 @@ private:
   void on_handle_gone();
   void maybe_quit();
 
-  std::shared_ptr<group_core> core_;
+  std::shared_ptr<group_state> core_;
   caf::actor_addr sentinel_addr_;
   bool handle_gone_ = false;
   bool checking_ = false;

@@ -6,7 +6,7 @@
 #include <caf/default_attachable.hpp>
 #include <caf/actor_system.hpp>
 
-#include "parallel/detail/group_core.hpp"
+#include "group_state.hpp"
 #include "parallel/detail/atoms.hpp"
 #include "thread_state.hpp"
 

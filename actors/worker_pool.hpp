@@ -15,7 +15,7 @@
 
 namespace parallel::detail {
 
-class group_core;
+class group_state;
 
 /// A worker actor's slot, owned by the worker actor itself. While the slot
 /// sits in the pool's idle list the worker belongs to no group; a group
@@ -28,7 +28,7 @@ class group_core;
 /// threads, so a worker with a timer pending at shutdown would never end.
 struct worker_slot {
   caf::actor self;                    // strong until the worker retires
-  std::shared_ptr<group_core> group;  // the borrower; set under its lock
+  std::shared_ptr<group_state> group;  // the borrower; set under its lock
   std::atomic<int> tid{0};            // the worker's thread, once it ran
   std::chrono::steady_clock::time_point idle_since;
 };
