@@ -35,9 +35,11 @@ struct client {
   }
 
   /// Connects to `nodes` (in this order); fails the test if it cannot.
+  /// The deadline is generous (sanitizer builds on a loaded machine); a
+  /// connect returns as soon as it succeeds.
   parallel::remote::cluster connect(const std::vector<const node_process*>& nodes,
                                     parallel::remote::connect_options opts
-                                    = {std::chrono::milliseconds(5000)}) {
+                                    = {std::chrono::milliseconds(30000)}) {
     std::string list;
     for (auto* n : nodes)
       list += (list.empty() ? "" : ",") + n->address();
