@@ -65,10 +65,14 @@ TEST_CASE("a stop callback may drop the last reference to its own context") {
   auto [parent, cancel_parent] = with_cancel(context::background());
   struct owner {
     std::pair<context, canceller> child;
+    std::optional<std::stop_callback<std::function<void()>>> other;
     std::optional<std::stop_callback<std::function<void()>>> on_stop;
   };
-  auto* o = new owner{with_cancel(parent), std::nullopt};
+  auto* o = new owner{with_cancel(parent), std::nullopt, std::nullopt};
   bool ran = false;
+  // Registered first, so it would run after the one that deletes: the stop
+  // state then still has callbacks to walk after the owner is gone.
+  o->other.emplace(o->child.first.stop_token(), std::function<void()>{[] {}});
   o->on_stop.emplace(o->child.first.stop_token(), std::function<void()>{[&] {
                        ran = true;
                        delete o;
