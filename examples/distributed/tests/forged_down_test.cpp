@@ -1,12 +1,18 @@
 // A connected peer cannot cancel another client's tasks on a node by
-// forging the down message that says the client went away. Real
-// parallel-node processes on loopback.
+// forging the down message that says the client went away: neither as the
+// content of a message (the node), nor by speaking for the client's node
+// on the wire (the guard). Real parallel-node processes on loopback.
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -16,6 +22,7 @@
 #include "../example_tasks.hpp"
 #include "node_counters.hpp"
 #include "node_process.hpp"
+#include "raw_basp_peer.hpp"
 #include "test_client.hpp"
 #include "parallel/parallel.hpp"
 
@@ -23,8 +30,30 @@ using namespace std::chrono_literals;
 namespace remote = parallel::remote;
 
 using test::client;
+using test::raw_basp_peer;
 
 namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// A node whose standard error (the guard's log) goes to a file.
+struct logged_node {
+  logged_node()
+    : log("/tmp/parallel-forged-down-" + std::to_string(getpid()) + ".err"),
+      proc({}, {}, log) {
+  }
+  ~logged_node() {
+    std::remove(log.c_str());
+  }
+  std::string text() const {
+    return read_file(log);
+  }
+  std::string log;
+  test::node_process proc;
+};
 
 /// The victim's actors a forger could name: those its actor system has
 /// registered for the wire (its requesters among them).
@@ -84,6 +113,16 @@ void victim_keeps_its_task(test::node_process& node, const attack_fn& attack) {
   FAIL("every task ended before the attack did");
 }
 
+/// A client request the raw peer sends last (actor 4242 asks the node for
+/// its counters): answered once the node took everything sent before it.
+constexpr uint64_t probe_actor = 4242;
+
+/// Sends the stats probe and says what happened to the connection.
+raw_basp_peer::outcome probe(raw_basp_peer& peer, const caf::actor& node) {
+  peer.direct(probe_actor, node.id(), caf::make_message(remote::stats_atom::value), 7);
+  return peer.await_answer(probe_actor);
+}
+
 } // namespace
 
 TEST_CASE("a peer's forged down message does not cancel another client's task") {
@@ -103,4 +142,124 @@ TEST_CASE("a peer's forged down message does not cancel another client's task") 
     // Over the same connection: answered once the node took them all.
     REQUIRE(forged.stats(0));
   });
+}
+
+TEST_CASE("the guard refuses a peer declaring the node id of a connected client") {
+  // CAF would make the peer's connection a route to the victim's node:
+  // its direct messages would come from the victim's actors (a down
+  // message "from" the requester itself), and the node's answers to the
+  // victim would go to the peer.
+  logged_node n1;
+  client attacker;
+  victim_keeps_its_task(n1.proc, [&](client& victim, const caf::actor& node,
+                                     const std::vector<caf::strong_actor_ptr>& actors) {
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(victim.sys->node());
+    for (auto& a : actors)
+      peer.direct(a->id(), node.id(), down_of(a));
+    CHECK(probe(peer, node) == raw_basp_peer::outcome::closed);
+  });
+  CHECK_THAT(n1.text(), Catch::Contains("connected already"));
+}
+
+TEST_CASE("the guard refuses a routed message in the name of another node") {
+  // CAF makes a proxy of the routed message's source node the sender: the
+  // victim's requester, sending the down message about itself.
+  logged_node n1;
+  client attacker;
+  victim_keeps_its_task(n1.proc, [&](client& victim, const caf::actor& node,
+                                     const std::vector<caf::strong_actor_ptr>& actors) {
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(test::made_up_node_id());
+    for (auto& a : actors)
+      peer.routed(victim.sys->node(), a->id(), peer.node(), node.id(), down_of(a));
+    CHECK(probe(peer, node) == raw_basp_peer::outcome::closed);
+  });
+  CHECK_THAT(n1.text(), Catch::Contains("a routed_message in the name of node"));
+}
+
+TEST_CASE("the guard refuses a routed message for another node") {
+  // The node would forward it to that node (a client) as BASP routing.
+  logged_node n1;
+  client attacker, other;
+  auto others = other.connect({&n1.proc});
+  raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+  auto me = test::made_up_node_id();
+  peer.handshake(me);
+  peer.routed(me, 1, other.sys->node(), 1, caf::make_message(std::string{"hi"}));
+  CHECK(probe(peer, others.handle(0)) == raw_basp_peer::outcome::closed);
+  CHECK_THAT(n1.text(), Catch::Contains("not this one (no routing through this process)"));
+  CHECK(others.stats(0)); // the node serves on
+}
+
+TEST_CASE("the guard refuses a down_message frame naming another node's actor") {
+  // CAF would kill the node's proxy of the victim's requester: a genuine
+  // down message, from the proxy itself.
+  logged_node n1;
+  client attacker;
+  victim_keeps_its_task(n1.proc, [&](client& victim, const caf::actor& node,
+                                     const std::vector<caf::strong_actor_ptr>& actors) {
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(test::made_up_node_id());
+    for (auto& a : actors)
+      peer.down(victim.sys->node(), a->id(), caf::make_error(caf::exit_reason::kill));
+    CHECK(probe(peer, node) == raw_basp_peer::outcome::closed);
+  });
+  CHECK_THAT(n1.text(), Catch::Contains("a down_message in the name of node"));
+}
+
+TEST_CASE("the guard refuses a monitor_message in the name of another node") {
+  logged_node n1;
+  client attacker, victim;
+  auto nodes = victim.connect({&n1.proc});
+  raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+  peer.handshake(test::made_up_node_id());
+  peer.monitor(victim.sys->node(), nodes.handle(0).id());
+  CHECK(probe(peer, nodes.handle(0)) == raw_basp_peer::outcome::closed);
+  CHECK_THAT(n1.text(), Catch::Contains("a monitor_message in the name of node"));
+  CHECK(nodes.stats(0));
+}
+
+TEST_CASE("the guard refuses a handshake declaring the node's own id or a second id") {
+  logged_node n1;
+  client attacker, victim;
+  auto nodes = victim.connect({&n1.proc});
+  {
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(peer.node());
+    CHECK(probe(peer, nodes.handle(0)) == raw_basp_peer::outcome::closed);
+  }
+  CHECK_THAT(n1.text(), Catch::Contains("declaring this process's own node id"));
+  {
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(test::made_up_node_id());
+    peer.handshake(test::made_up_node_id());
+    CHECK(probe(peer, nodes.handle(0)) == raw_basp_peer::outcome::closed);
+  }
+  CHECK_THAT(n1.text(), Catch::Contains("a client_handshake declaring node"));
+  {
+    // A peer that shakes hands properly is served (the probe's answer).
+    raw_basp_peer peer{*attacker.sys, n1.proc.port()};
+    peer.handshake(test::made_up_node_id());
+    CHECK(probe(peer, nodes.handle(0)) == raw_basp_peer::outcome::answered);
+  }
+  CHECK(nodes.stats(0));
+}
+
+TEST_CASE("a client connecting again to a node it is connected to is served") {
+  // Its middleman opens a second connection declaring the same node id; the
+  // guard does not relay it, and CAF's client closes it as redundant.
+  test::node_process n1;
+  client c;
+  auto first = c.connect({&n1});
+  auto second = c.connect({&n1});
+  for (auto* nodes : {&first, &second}) {
+    parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), *nodes));
+    remote::go_remote(col, examples::pid);
+    auto got = col.wait();
+    REQUIRE(got);
+    CHECK(got->front() == n1.pid());
+  }
+  CHECK(first.alive(0));
+  CHECK(second.alive(0));
 }
