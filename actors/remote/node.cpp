@@ -598,6 +598,20 @@ expected<node> node::start(caf::actor_system& sys,
                       "registry) before creating the actor system");
   if (!reg)
     return make_error("parallel::remote::node::start: no registry");
+  // A peer reaches a local actor by the id or name it has in the actor
+  // registry (basp::remote_message_handler). CAF 0.17.6 registers its spawn
+  // server and config server by name ("SpawnServ", "ConfigServ";
+  // actor_system.cpp), and by id once one is sent over the wire: any peer
+  // could spawn the actor types of the system's config, read and fill the
+  // config server's store, or end either with an error message. A node
+  // serves tasks only: they leave the registry (their handles stay usable
+  // locally). Clients' brokers ask a node's spawn server for "info" in a
+  // message that is then dropped; nothing waits for it.
+  for (auto& server : {sys.spawn_serv(), sys.config_serv()})
+    if (server)
+      sys.registry().erase(server->id());
+  sys.registry().erase(caf::atom("SpawnServ"));
+  sys.registry().erase(caf::atom("ConfigServ"));
   auto stats = std::make_shared<detail::counters>();
   auto actor = sys.spawn<detail::node_actor>(std::move(reg), opts.max_in_flight,
                                              opts.stop_grace, stats);

@@ -263,3 +263,45 @@ TEST_CASE("a client connecting again to a node it is connected to is served") {
   CHECK(first.alive(0));
   CHECK(second.alive(0));
 }
+
+TEST_CASE("a peer cannot reach CAF's spawn and config servers of a node") {
+  // CAF 0.17.6 registers them by name ("SpawnServ", "ConfigServ") and the
+  // spawn server by id too once it answered a client's "info" question: a
+  // peer could spawn actors of the system's config, read and fill the config
+  // server's store, or end them. The node unregisters both; what a peer can
+  // address is the node actor and the BASP broker's hidden per-peer helpers.
+  // CAF answers a request to an unknown actor with an error; its servers
+  // answer "info" with their name (readable in the serialized answer).
+  test::node_process n1;
+  client attacker, victim;
+  auto nodes = victim.connect({&n1});
+  raw_basp_peer peer{*attacker.sys, n1.port()};
+  peer.handshake(test::made_up_node_id());
+  auto info = caf::make_message(caf::sys_atom::value, caf::get_atom::value,
+                                std::string{"info"});
+  auto text = [](const std::vector<char>& payload) {
+    std::string out;
+    for (char ch : payload)
+      out += ch >= 32 && ch < 127 ? ch : '.';
+    return out;
+  };
+  uint64_t asker = 100000;
+  for (auto name : {caf::atom("SpawnServ"), caf::atom("ConfigServ")}) {
+    peer.named(++asker, name, info, asker);
+    std::vector<char> answer;
+    REQUIRE(peer.await_answer(asker, &answer) == raw_basp_peer::outcome::answered);
+    INFO(caf::to_string(name) << " answered: " << text(answer));
+    CHECK_THAT(text(answer), Catch::Contains("@error"));
+    CHECK_THAT(text(answer), !Catch::Contains("_server"));
+  }
+  // Every actor id the node's system has given out so far, and a few more.
+  for (uint64_t id = 1; id <= 64; ++id) {
+    peer.direct(++asker, id, info, asker);
+    std::vector<char> answer;
+    REQUIRE(peer.await_answer(asker, &answer) == raw_basp_peer::outcome::answered);
+    INFO("actor " << id << " answered: " << text(answer));
+    CHECK_THAT(text(answer), !Catch::Contains("spawn_server"));
+    CHECK_THAT(text(answer), !Catch::Contains("config_server"));
+  }
+  CHECK(nodes.stats(0));
+}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/message.hpp>
@@ -97,6 +98,15 @@ public:
           bytes(stages, msg));
   }
 
+  /// A direct message from actor `source` to the actor the node registered
+  /// under `name` (CAF's named_receiver flag), e.g. "SpawnServ".
+  void named(uint64_t source, caf::atom_value name, caf::message msg,
+             uint64_t request = 0) {
+    std::vector<caf::strong_actor_ptr> stages;
+    frame(basp_op::direct_message, 1, request_id(request), source,
+          static_cast<uint64_t>(name), bytes(stages, msg));
+  }
+
   /// A routed message from actor `source` of node `source_node` to actor
   /// `dest` of node `dest_node`.
   void routed(caf::node_id source_node, uint64_t source, caf::node_id dest_node,
@@ -122,14 +132,18 @@ public:
   /// Reads what the node sends until a direct message for actor `to`
   /// arrives (the answer to a request sent from `to`), the connection ends,
   /// or `limit` passes.
-  outcome await_answer(uint64_t to, std::chrono::milliseconds limit
-                                    = std::chrono::milliseconds(20000)) {
+  /// `answer` gets its payload (forwarding stages and message).
+  outcome await_answer(uint64_t to, std::vector<char>* answer = nullptr,
+                       std::chrono::milliseconds limit = std::chrono::milliseconds(20000)) {
     deadline_ = std::chrono::steady_clock::now() + limit;
     try {
       for (;;) {
         std::vector<char> payload;
-        if (read_frame(payload) == basp_op::direct_message && last_dest_ == to)
+        if (read_frame(payload) == basp_op::direct_message && last_dest_ == to) {
+          if (answer != nullptr)
+            *answer = std::move(payload);
           return outcome::answered;
+        }
       }
     } catch (const closed&) {
       return outcome::closed;
