@@ -154,6 +154,7 @@ struct basp_guard::conn {
   bool counted_handshaking = false;
   bool bound = false;             // node side: its node id is in bound_
   bool redundant = false;         // node side: declared a bound node id
+  std::string claimed;            // ... whose it is, for the log
 
   int out_fd = -1;                // the untrusted peer
   SSL* ssl = nullptr;
@@ -555,7 +556,7 @@ bool basp_guard::read_outside(conn& c) {
     // CAF's client closes its redundant connection once it has the node's
     // handshake, without sending more.
     fail(c, "its handshake declared node " + frame_check::node_text(c.check.peer_node())
-              + ", connected already, and it sent more");
+              + ", " + c.claimed + ", and it sent more");
     return false;
   }
   bool was_done = c.check.handshake_done();
@@ -579,21 +580,30 @@ bool basp_guard::read_outside(conn& c) {
 }
 
 bool basp_guard::bind_peer(conn& c) {
-  auto [i, fresh] = bound_.emplace(c.check.peer_node(), &c);
-  if (fresh) {
-    c.bound = true;
-    return true;
+  auto& id = c.check.peer_node();
+  if (id == local_node_) {
+    // CAF would route this node's own id to the peer: its routed messages
+    // would come from the node's local actors, its direct messages from
+    // proxies equal to them.
+    c.claimed = "this node's own";
+  } else {
+    auto [i, fresh] = bound_.emplace(id, &c);
+    if (fresh) {
+      c.bound = true;
+      return true;
+    }
+    // CAF's routing table would make this connection another route to that
+    // node (instance::handle, client_handshake: add_alternative, or with
+    // select_connection the route): its direct messages would come from
+    // that node's actors, and the node's messages for them would go here.
+    c.claimed = "connected already through " + i->second->peer;
   }
-  // CAF's routing table would make this connection another route to that
-  // node (instance::handle, client_handshake: add_alternative, or with
-  // select_connection the route): its direct messages would come from that
-  // node's actors, and the node's messages for them would go here. A CAF
-  // client opens such a connection when it connects to a node it is
-  // connected to already; it closes it once it has the node's handshake.
+  // A CAF client opens such a connection when it connects to a node it is
+  // connected to already, or to its own actor system; it closes it once it
+  // has the node's handshake, sending nothing more.
   if (!c.check.only_handshake()) {
-    fail(c, "its handshake declared node " + frame_check::node_text(c.check.peer_node())
-              + ", connected already through " + i->second->peer
-              + ", and it sent more");
+    fail(c, "its handshake declared node " + frame_check::node_text(id) + ", "
+              + c.claimed + ", and it sent more");
     return false;
   }
   c.redundant = true;
@@ -713,8 +723,8 @@ void basp_guard::sweep() {
       late.emplace_back(c, "the local middleman did not connect in time");
     } else if (c->redundant && now >= c->handshake_deadline) {
       late.emplace_back(c, "its handshake declared node "
-                             + frame_check::node_text(c->check.peer_node())
-                             + ", connected already, and it stayed open");
+                             + frame_check::node_text(c->check.peer_node()) + ", "
+                             + c->claimed + ", and it stayed open");
     } else if (!c->check.handshake_done() && now >= c->handshake_deadline) {
       late.emplace_back(c, c->served ? "no handshake within "
                                          + std::to_string(opts_.handshake_timeout.count())

@@ -75,9 +75,10 @@ public:
   /// port 0: any) and relays each peer to 127.0.0.1:`inside_port`. With a
   /// `tls` context, peers speak TLS to the guard. `local_node` is the node's
   /// id as CAF serializes it (see `frame_check`). A peer whose handshake
-  /// declares the node id of another open connection is not relayed: a
-  /// CAF client's redundant second connection gets the node's handshake
-  /// and closes, anything more it sends closes it. Returns the port.
+  /// declares the node id of another open connection, or the node's own,
+  /// is not relayed: a CAF client's redundant second connection (or one to
+  /// its own actor system) gets the node's handshake and closes; anything
+  /// more it sends closes it. Returns the port.
   expected<uint16_t> serve(const std::string& host, uint16_t port,
                            uint16_t inside_port, tls_context tls,
                            std::string local_node);

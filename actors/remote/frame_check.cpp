@@ -170,8 +170,9 @@ std::string frame_check::check_node_ids() {
     // another kind would not be `len` bytes long.
     if (!kind(ids_))
       return "a " + name + " declaring a node id of another kind than CAF's default";
-    if (ids_ == local_)
-      return "a " + name + " declaring this process's own node id";
+    // This process's own id is legitimate for a CAF client of its own actor
+    // system (it closes the connection once it sees the id); the guard of a
+    // node does not relay it (basp_guard::bind_peer).
     if (peer_node_.empty())
       peer_node_ = ids_;
     else if (ids_ != peer_node_)

@@ -29,8 +29,8 @@ enum class basp_peer { client, node };
 ///
 /// It also binds the stream to the node id its handshake declares (CAF's
 /// routing table names the sender of every direct message after it): that
-/// id must be of the kind `local_node` is, must not be `local_node` itself,
-/// and a repeated handshake must declare the same one. A routed, monitor or
+/// id must be of the kind `local_node` is, and a repeated handshake must
+/// declare the same one. A routed, monitor or
 /// down frame names its source and destination nodes first in its payload:
 /// the source must be the peer's node and the destination this one, so a
 /// peer can neither speak for another node's actors nor route through this

@@ -221,6 +221,10 @@ TEST_CASE("the guard refuses a monitor_message in the name of another node") {
 }
 
 TEST_CASE("the guard refuses a handshake declaring the node's own id or a second id") {
+  // With the node's own id, CAF would route that id to the peer: its routed
+  // messages would come from the node's local actors. The guard relays
+  // nothing of it (a CAF client of the node's own actor system closes such
+  // a connection after the handshake); its probe closes it.
   logged_node n1;
   client attacker, victim;
   auto nodes = victim.connect({&n1.proc});
@@ -229,7 +233,7 @@ TEST_CASE("the guard refuses a handshake declaring the node's own id or a second
     peer.handshake(peer.node());
     CHECK(probe(peer, nodes.handle(0)) == raw_basp_peer::outcome::closed);
   }
-  CHECK_THAT(n1.text(), Catch::Contains("declaring this process's own node id"));
+  CHECK_THAT(n1.text(), Catch::Contains("this node's own, and it sent more"));
   {
     raw_basp_peer peer{*attacker.sys, n1.proc.port()};
     peer.handshake(test::made_up_node_id());
@@ -287,7 +291,8 @@ TEST_CASE("a peer cannot reach CAF's spawn and config servers of a node") {
   };
   uint64_t asker = 100000;
   for (auto name : {caf::atom("SpawnServ"), caf::atom("ConfigServ")}) {
-    peer.named(++asker, name, info, asker);
+    ++asker;
+    peer.named(asker, name, info, asker);
     std::vector<char> answer;
     REQUIRE(peer.await_answer(asker, &answer) == raw_basp_peer::outcome::answered);
     INFO(caf::to_string(name) << " answered: " << text(answer));
@@ -296,7 +301,8 @@ TEST_CASE("a peer cannot reach CAF's spawn and config servers of a node") {
   }
   // Every actor id the node's system has given out so far, and a few more.
   for (uint64_t id = 1; id <= 64; ++id) {
-    peer.direct(++asker, id, info, asker);
+    ++asker;
+    peer.direct(asker, id, info, asker);
     std::vector<char> answer;
     REQUIRE(peer.await_answer(asker, &answer) == raw_basp_peer::outcome::answered);
     INFO("actor " << id << " answered: " << text(answer));
@@ -304,4 +310,25 @@ TEST_CASE("a peer cannot reach CAF's spawn and config servers of a node") {
     CHECK_THAT(text(answer), !Catch::Contains("config_server"));
   }
   CHECK(nodes.stats(0));
+}
+
+TEST_CASE("a client of a node in its own actor system is served") {
+  // Its handshake declares the node's own id: the guard does not relay it,
+  // and CAF's client, seeing its own id in the node's handshake, closes the
+  // connection and talks to the local node actor.
+  client c;
+  auto started = remote::node::start(*c.sys, examples::make_registry(),
+                                     {.host = "127.0.0.1", .port = 0});
+  REQUIRE(started);
+  auto nodes = remote::cluster::connect(*c.sys, "127.0.0.1:" + std::to_string(started->port()),
+                                        {std::chrono::milliseconds(5000)});
+  INFO((nodes ? std::string{"connected"} : parallel::message(nodes.error())));
+  REQUIRE(nodes);
+  parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), *nodes));
+  remote::go_remote(col, examples::pid);
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(got->front() == static_cast<int32_t>(getpid()));
+  started->stop();
+  CHECK(started->wait_stopped(std::chrono::milliseconds(10000)));
 }
