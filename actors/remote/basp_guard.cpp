@@ -139,8 +139,8 @@ struct basp_guard::slot {
 
 /// One relayed connection.
 struct basp_guard::conn {
-  conn(basp_peer peer, const guard_options& limits)
-    : check(peer, limits),
+  conn(basp_peer peer, const guard_options& limits, std::string local_node)
+    : check(peer, limits, std::move(local_node)),
       stall(limits.stall_timeout),
       out_slot{slot::outside, this},
       in_slot{slot::inside, this},
@@ -152,6 +152,9 @@ struct basp_guard::conn {
   std::string peer;               // "host:port" of the untrusted peer
   bool served = false;            // accepted on the public port (node side)
   bool counted_handshaking = false;
+  bool bound = false;             // node side: its node id is in bound_
+  bool redundant = false;         // node side: declared a bound node id
+  std::string claimed;            // ... whose it is, for the log
 
   int out_fd = -1;                // the untrusted peer
   SSL* ssl = nullptr;
@@ -376,7 +379,7 @@ void basp_guard::accept_public() {
       continue;
     }
     no_delay(fd);
-    auto* c = new conn(basp_peer::client, opts_);
+    auto* c = new conn(basp_peer::client, opts_, local_node_);
     conns_.insert(c);
     c->peer = who;
     c->served = true;
@@ -549,10 +552,23 @@ bool basp_guard::read_outside(conn& c) {
     c.last_outside = c.last_any = clock::now();
     return true;
   }
+  if (c.redundant) {
+    // CAF's client closes its redundant connection once it has the node's
+    // handshake, without sending more.
+    fail(c, "its handshake declared node " + frame_check::node_text(c.check.peer_node())
+              + ", " + c.claimed + ", and it sent more");
+    return false;
+  }
   bool was_done = c.check.handshake_done();
+  bool knew_peer = !c.check.peer_node().empty();
   if (auto why = c.check.feed(scratch_.data(), bytes); !why.empty()) {
     fail(c, "it sent " + why);
     return false;
+  }
+  if (c.served && !knew_peer && !c.check.peer_node().empty() && !bind_peer(c)) {
+    // Not relayed: not even the handshake reaches the middleman.
+    c.last_outside = c.last_any = clock::now();
+    return !c.dead;
   }
   if (!was_done && c.check.handshake_done() && c.counted_handshaking) {
     c.counted_handshaking = false;
@@ -561,6 +577,37 @@ bool basp_guard::read_outside(conn& c) {
   c.to_in.append(scratch_.data(), bytes);
   c.last_outside = c.last_any = clock::now();
   return true;
+}
+
+bool basp_guard::bind_peer(conn& c) {
+  auto& id = c.check.peer_node();
+  if (id == local_node_) {
+    // CAF would route this node's own id to the peer: its routed messages
+    // would come from the node's local actors, its direct messages from
+    // proxies equal to them.
+    c.claimed = "this node's own";
+  } else {
+    auto [i, fresh] = bound_.emplace(id, &c);
+    if (fresh) {
+      c.bound = true;
+      return true;
+    }
+    // CAF's routing table would make this connection another route to that
+    // node (instance::handle, client_handshake: add_alternative, or with
+    // select_connection the route): its direct messages would come from
+    // that node's actors, and the node's messages for them would go here.
+    c.claimed = "connected already through " + i->second->peer;
+  }
+  // A CAF client opens such a connection when it connects to a node it is
+  // connected to already, or to its own actor system; it closes it once it
+  // has the node's handshake, sending nothing more.
+  if (!c.check.only_handshake()) {
+    fail(c, "its handshake declared node " + frame_check::node_text(id) + ", "
+              + c.claimed + ", and it sent more");
+    return false;
+  }
+  c.redundant = true;
+  return false;
 }
 
 long basp_guard::recv_scratch(int fd, bool& ready, bool& eof) {
@@ -674,6 +721,10 @@ void basp_guard::sweep() {
   for (auto* c : conns_) {
     if (!c->served && c->in_fd < 0 && now >= c->handshake_deadline) {
       late.emplace_back(c, "the local middleman did not connect in time");
+    } else if (c->redundant && now >= c->handshake_deadline) {
+      late.emplace_back(c, "its handshake declared node "
+                             + frame_check::node_text(c->check.peer_node()) + ", "
+                             + c->claimed + ", and it stayed open");
     } else if (!c->check.handshake_done() && now >= c->handshake_deadline) {
       late.emplace_back(c, c->served ? "no handshake within "
                                          + std::to_string(opts_.handshake_timeout.count())
@@ -742,6 +793,11 @@ void basp_guard::close_conn(conn& c) {
       ::close(*fd); // also leaves the epoll set
       *fd = -1;
     }
+  if (c.bound) {
+    auto i = bound_.find(c.check.peer_node());
+    if (i != bound_.end() && i->second == &c)
+      bound_.erase(i); // a node that reconnects may use its id again
+  }
   if (c.served)
     --served_;
   if (c.counted_handshaking)
@@ -792,14 +848,17 @@ std::size_t basp_guard::drain() {
 // -- setting up ---------------------------------------------------------------
 
 expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
-                                     uint16_t inside_port, tls_context tls) {
+                                     uint16_t inside_port, tls_context tls,
+                                     std::string local_node) {
   auto fd = tcp_listen(host, port, SOMAXCONN);
   if (!fd)
     return fd.error();
   auto bound = local_port(*fd);
   auto name = (host.empty() ? std::string{"*"} : host) + ":" + std::to_string(bound);
-  post([this, fd = *fd, inside_port, tls = std::move(tls), name] {
+  post([this, fd = *fd, inside_port, tls = std::move(tls), name,
+        local_node = std::move(local_node)] {
     public_fd_ = fd;
+    local_node_ = local_node;
     inside_port_ = inside_port;
     public_tls_ = tls;
     public_name_ = name;
@@ -824,7 +883,8 @@ void basp_guard::stop_listening() {
 
 expected<std::shared_ptr<guarded_link>>
 basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
-                      clock::time_point deadline, const guard_options& limits) {
+                      clock::time_point deadline, const guard_options& limits,
+                      std::string local_node) {
   auto out = tcp_connect_before(host, port, deadline);
   if (!out)
     return out.error();
@@ -849,8 +909,9 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
   auto who = host.find(':') != std::string::npos
                ? "[" + host + "]:" + std::to_string(port)
                : host + ":" + std::to_string(port);
-  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who] {
-    auto* c = new conn(basp_peer::node, limits);
+  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who,
+        local_node = std::move(local_node)] {
+    auto* c = new conn(basp_peer::node, limits, local_node);
     conns_.insert(c);
     c->peer = who;
     c->out_fd = out;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -72,9 +73,15 @@ public:
 
   /// Node side: listens on `host`:`port` ("" or "0.0.0.0": every interface;
   /// port 0: any) and relays each peer to 127.0.0.1:`inside_port`. With a
-  /// `tls` context, peers speak TLS to the guard. Returns the port.
+  /// `tls` context, peers speak TLS to the guard. `local_node` is the node's
+  /// id as CAF serializes it (see `frame_check`). A peer whose handshake
+  /// declares the node id of another open connection, or the node's own,
+  /// is not relayed: a CAF client's redundant second connection (or one to
+  /// its own actor system) gets the node's handshake and closes; anything
+  /// more it sends closes it. Returns the port.
   expected<uint16_t> serve(const std::string& host, uint16_t port,
-                           uint16_t inside_port, tls_context tls);
+                           uint16_t inside_port, tls_context tls,
+                           std::string local_node);
 
   /// Node side: closes the public port; relayed connections stay.
   void stop_listening();
@@ -91,11 +98,12 @@ public:
   /// Client side: connects to the node at `host`:`port` before `deadline`,
   /// then relays it to the first connection on the returned link's loopback
   /// port. The node's handshake must arrive before `deadline`, and its frames
-  /// are checked against `limits`.
+  /// are checked against `limits` and the client's node id `local_node` (as
+  /// CAF serializes it).
   expected<std::shared_ptr<guarded_link>>
   open_link(const std::string& host, uint16_t port, tls_context tls,
             std::chrono::steady_clock::time_point deadline,
-            const guard_options& limits);
+            const guard_options& limits, std::string local_node);
 
   /// The guard every client of this process shares.
   static basp_guard& client_side();
@@ -112,6 +120,7 @@ private:
   void start_inside(conn& c);
   void pump(conn& c);
   bool read_outside(conn& c);
+  bool bind_peer(conn& c);
   bool read_inside(conn& c);
   // Reads from a plain socket into scratch_: the byte count; 0 at the end of
   // the stream (sets `eof`); -1 if nothing is there now (clears `ready`).
@@ -142,6 +151,9 @@ private:
   bool public_paused_ = false;
   std::string public_name_;
   uint16_t inside_port_ = 0;
+  std::string local_node_;       // node side: the node's id, serialized
+  /// Node side: the node id each handshaken connection declared.
+  std::unordered_map<std::string, conn*> bound_;
   tls_context public_tls_;
   std::unique_ptr<slot> public_slot_;
   std::unique_ptr<slot> wake_slot_;

@@ -47,7 +47,17 @@ uint64_t big_endian(const unsigned char* p, std::size_t n) {
 std::string frame_check::feed(const char* data, std::size_t n) {
   while (n > 0) {
     if (payload_left_ > 0) {
-      auto take = static_cast<std::size_t>(std::min<uint64_t>(payload_left_, n));
+      std::size_t take;
+      if (ids_.size() < ids_want_) {
+        // The node ids a payload starts with: kept until they can be checked.
+        take = std::min(ids_want_ - ids_.size(), n);
+        ids_.append(data, take);
+        if (ids_.size() == ids_want_)
+          if (auto why = check_node_ids(); !why.empty())
+            return why;
+      } else {
+        take = static_cast<std::size_t>(std::min<uint64_t>(payload_left_, n));
+      }
       payload_left_ -= take;
       data += take;
       n -= take;
@@ -130,10 +140,73 @@ std::string frame_check::check_header() {
   if (payload_len > limit)
     return "a " + name + " claiming " + std::to_string(payload_len)
            + " payload bytes (limit " + std::to_string(limit) + ")";
+  // The node ids at the start of the payload (instance::handle reads them
+  // first): the declared one of a handshake; source and destination of a
+  // routed, monitor or down frame. Direct messages and heartbeats have none.
+  ids_.clear();
+  ids_want_ = 0;
+  if (is_handshake)
+    ids_want_ = local_.size();
+  else if (operation == routed_message || operation == monitor_message
+           || operation == down_message)
+    ids_want_ = 2 * local_.size();
+  if (payload_len < ids_want_)
+    return "a " + name + " too short for its node ids (payload length "
+           + std::to_string(payload_len) + ")";
+  operation_ = operation;
   payload_left_ = payload_len;
+  ++frames_;
   if (is_handshake)
     handshaken_ = true;
   return {};
+}
+
+std::string frame_check::check_node_ids() {
+  std::string name = op_name(operation_);
+  auto len = local_.size();
+  auto kind = [&](const std::string& id) { return id.compare(0, 8, local_, 0, 8) == 0; };
+  if (operation_ == server_handshake || operation_ == client_handshake) {
+    // CAF makes ids of one kind (an atom naming it, then its data): one of
+    // another kind would not be `len` bytes long.
+    if (!kind(ids_))
+      return "a " + name + " declaring a node id of another kind than CAF's default";
+    // This process's own id is legitimate for a CAF client of its own actor
+    // system (it closes the connection once it sees the id); the guard of a
+    // node does not relay it (basp_guard::bind_peer).
+    if (peer_node_.empty())
+      peer_node_ = ids_;
+    else if (ids_ != peer_node_)
+      return "a " + name + " declaring node " + node_text(ids_) + " after "
+             + node_text(peer_node_);
+    return {};
+  }
+  // CAF makes a proxy of the source node's actor the sender of a routed
+  // message (remote_message_handler), kills that node's proxy for a down
+  // message, and forwards any of them whose destination is another node.
+  auto source = ids_.substr(0, len);
+  if (source != peer_node_)
+    return "a " + name + " in the name of node " + node_text(source)
+           + " (the connection is node " + node_text(peer_node_) + ")";
+  if (ids_.compare(len, len, local_) != 0)
+    return "a " + name + " for node " + node_text(ids_.substr(len))
+           + ", not this one (no routing through this process)";
+  return {};
+}
+
+std::string frame_check::node_text(const std::string& id) {
+  // CAF's default kind: the kind's atom (8 bytes), the process id (4 bytes)
+  // and a 20-byte host hash.
+  if (id.size() != 32)
+    return "(" + std::to_string(id.size()) + " bytes)";
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 12; i < 32; ++i) {
+    auto b = static_cast<unsigned char>(id[i]);
+    out += hex[b >> 4];
+    out += hex[b & 0x0F];
+  }
+  auto pid = big_endian(reinterpret_cast<const unsigned char*>(id.data()) + 8, 4);
+  return out + "#" + std::to_string(pid);
 }
 
 } // namespace parallel::remote::detail

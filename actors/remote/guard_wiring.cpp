@@ -6,6 +6,8 @@
 #include <tuple>
 
 #include <caf/actor_system.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/node_id.hpp>
 
 namespace parallel::remote::detail {
 
@@ -29,6 +31,17 @@ expected<tls_context> client_context(const tls_options& tls) {
   return ctx;
 }
 
+/// This process's node id as CAF 0.17.6 puts it on the wire, for the guard
+/// to compare with the ids a peer's frames declare.
+expected<std::string> serialized_node(caf::actor_system& sys) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto id = sys.node();
+  if (auto err = sink(id); err || buf.size() < 8)
+    return make_error("cannot serialize this process's CAF node id");
+  return std::string{buf.begin(), buf.end()};
+}
+
 } // namespace
 
 expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts,
@@ -40,9 +53,13 @@ expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts
       return made.error();
     ctx = *made;
   }
+  auto self = serialized_node(sys);
+  if (!self)
+    return self.error();
   node_guard out;
   out.guard = std::make_unique<basp_guard>(opts.guard, "parallel::remote node guard");
-  auto port = out.guard->serve(opts.host, opts.port, inside_port, std::move(ctx));
+  auto port = out.guard->serve(opts.host, opts.port, inside_port, std::move(ctx),
+                               std::move(*self));
   if (!port)
     return port.error();
   out.port = *port;
@@ -60,8 +77,11 @@ guard_link(caf::actor_system& sys, const node_address& addr,
       return made.error();
     ctx = *made;
   }
+  auto self = serialized_node(sys);
+  if (!self)
+    return self.error();
   return basp_guard::client_side().open_link(addr.host, addr.port, std::move(ctx),
-                                             deadline, limits);
+                                             deadline, limits, std::move(*self));
 }
 
 } // namespace parallel::remote::detail

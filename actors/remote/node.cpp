@@ -210,6 +210,16 @@ public:
       return make_error("the node actor failed: " + describe(ep));
     });
     set_down_handler([this](caf::down_msg& dm) {
+      // CAF 0.17.6 hands this handler any message whose content is a
+      // down_msg, also one a peer sent to name another client's requester.
+      // A genuine one comes from a monitor of this actor: CAF enqueues it
+      // with the monitored actor as its sender (default_attachable::
+      // actor_exited; for a proxy also when BASP reports its actor's death
+      // or its connection is lost: proxy_registry::erase -> kill_proxy ->
+      // cleanup). So honour only a down message sent by the very actor it
+      // names, and only for actors this node monitors.
+      if (!genuine(dm))
+        return;
       // A client's requester is gone (finished, or its node died or was
       // disconnected): its tasks have nobody to report to.
       senders_.erase(dm.source);
@@ -293,6 +303,16 @@ private:
     caf::actor_addr sender;
     std::shared_ptr<worker_pool> pool;
   };
+
+  /// Whether the down message being handled comes from a monitor of this
+  /// actor: its sender is the actor it names (the same control block, not
+  /// only the same id and node), and that is a requester the node monitors.
+  bool genuine(const caf::down_msg& dm) {
+    auto& sender = current_sender();
+    return sender != nullptr && dm.source
+           && sender.get() == caf::actor_cast<caf::actor_control_block*>(dm.source)
+           && senders_.count(dm.source) != 0;
+  }
 
   void reply_now(caf::response_promise& rp, error err) {
     ++stats_->failed;
@@ -578,6 +598,20 @@ expected<node> node::start(caf::actor_system& sys,
                       "registry) before creating the actor system");
   if (!reg)
     return make_error("parallel::remote::node::start: no registry");
+  // A peer reaches a local actor by the id or name it has in the actor
+  // registry (basp::remote_message_handler). CAF 0.17.6 registers its spawn
+  // server and config server by name ("SpawnServ", "ConfigServ";
+  // actor_system.cpp), and by id once one is sent over the wire: any peer
+  // could spawn the actor types of the system's config, read and fill the
+  // config server's store, or end either with an error message. A node
+  // serves tasks only: they leave the registry (their handles stay usable
+  // locally). Clients' brokers ask a node's spawn server for "info" in a
+  // message that is then dropped; nothing waits for it.
+  for (auto& server : {sys.spawn_serv(), sys.config_serv()})
+    if (server)
+      sys.registry().erase(server->id());
+  sys.registry().erase(caf::atom("SpawnServ"));
+  sys.registry().erase(caf::atom("ConfigServ"));
   auto stats = std::make_shared<detail::counters>();
   auto actor = sys.spawn<detail::node_actor>(std::move(reg), opts.max_in_flight,
                                              opts.stop_grace, stats);
