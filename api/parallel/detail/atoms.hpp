@@ -26,9 +26,9 @@ using requests_atom = caf::atom_constant<caf::atom("preqs")>;
 using cancel_atom = caf::atom_constant<caf::atom("pcancel")>;
 /// group -> supervisor and reducers: every task has finished, none may follow.
 using finished_atom = caf::atom_constant<caf::atom("pfinished")>;
-/// group -> supervisor: a worker held back reducer wake-ups; flush soon.
+/// group -> supervisor: a worker held back results; send them soon.
 using flush_atom = caf::atom_constant<caf::atom("pflush")>;
-/// supervisor -> itself: wake every reducer with waiting results now.
+/// supervisor -> itself: send every wrapper's held-back results now.
 using flushnow_atom = caf::atom_constant<caf::atom("pflushnow")>;
 /// handle -> supervisor: the last handle is gone, and the supervisor was
 /// spawned after that (so no sentinel's down message will say it).
