@@ -33,4 +33,8 @@ for f in doc["figures"]:
             sys.exit(f"{f['name']}: peer {peer} has no positive value")
     if "target" in f and not isinstance(f.get("met"), bool):
         sys.exit(f"{f['name']}: a target without 'met'")
+by_name = {f["name"]: f for f in doc["figures"]}
+for name in ("request_fanout/closure", "request_fanout/1ms"):
+    if "os_threads" not in by_name[name].get("peers", {}):
+        sys.exit(f"{name}: the os_threads floor did not run")
 print(f"bench_quick: {len(names)} figures measured and well-formed")

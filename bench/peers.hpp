@@ -73,6 +73,18 @@ request_fn caf_fanout_caller(caf::actor_system& sys, std::size_t tasks,
 /// With 5 to 10 look-ups per request there is no bound to enforce.
 caf::actor spawn_caf_handler(caf::actor_system& sys, const caf::actor& service);
 
+// -- plain OS threads ----------------------------------------------------------
+
+/// The least a design that gives each running task an OS thread can cost: a
+/// caller of request_fanout that owns min(tasks, bound) - 1 helper threads
+/// for good, made on the caller's thread before the clock starts (no pool, no
+/// queue, no messages). Per request it wakes every helper with one
+/// `notify_all`, runs its own share of the tasks (index k goes to participant
+/// k mod min(tasks, bound)), waits for the helpers, and checks the sum.
+/// A task that waits sleeps its thread (`std::this_thread::sleep_for`).
+request_fn os_threads_fanout_caller(std::size_t tasks, std::size_t bound,
+                                    std::chrono::microseconds task_wait);
+
 // -- oneTBB --------------------------------------------------------------------
 
 /// True when the bench was built with oneTBB.

@@ -114,6 +114,11 @@ void run_fanout(bench_env& env, int rep, const fanout_lines& lines,
              }));
     },
   };
+  steps.push_back([&] {
+    record("os_threads", run_callers(s.callers, s.requests, [&](std::size_t) {
+             return os_threads_fanout_caller(s.tasks, s.bound, s.task_wait);
+           }));
+  });
   if (have_tbb())
     steps.push_back([&] {
       record("tbb", run_callers(s.callers, s.requests, [&](std::size_t) -> request_fn {
@@ -132,7 +137,7 @@ void run_fanout(bench_env& env, int rep, const fanout_lines& lines,
 std::string ratios(const figure& f) {
   std::string out;
   auto ours = median(f.ours);
-  for (auto peer : {"go", "caf", "tbb"}) {
+  for (auto peer : {"go", "os_threads", "caf", "tbb"}) {
     auto x = med(f, peer);
     if (std::isnan(x))
       continue;
@@ -167,7 +172,9 @@ void finish_fanout(bench_env& env, const fanout_lines& lines, const fanout_shape
   per.note = ratios(per) + " (" + shape.str()
              + "; wall time / requests; ours = err_group(limited(sys, background, B)) "
                "per request; caf = a scoped_actor per caller spawning an actor per "
-               "task; tbb = a task_group per request; go = handler.go"
+               "task; os_threads = helper threads each caller owns for good, the floor "
+               "for tasks that each hold a thread; tbb = a task_group per request; "
+               "go = handler.go"
              + (env.p.go_peer.empty() ? ", not run: no --go-peer, go targets not judged"
                                       : "")
              + ")";
