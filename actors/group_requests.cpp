@@ -6,11 +6,13 @@
 
 #include <algorithm>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
 #include "group_update.hpp"
 #include "parallel/detail/atoms.hpp"
+#include "parallel/detail/wrapper_state.hpp"
 #include "requester.hpp"
 
 namespace parallel::detail {
@@ -68,8 +70,21 @@ void group_state::spawn_requester() {
   // it to run. Lazily spawned, the requester first runs for its first
   // requests, which add_requester hands it.
   auto rec = std::make_unique<requester_record>();
+  // The first requester of a group with one wrapper doubles as that
+  // wrapper's reducer (see requester): one actor fewer, and no message per
+  // result.
+  std::shared_ptr<wrapper_base> sole;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (requesters_.empty() && wrappers_.size() == 1)
+      sole = wrappers_.front();
+  }
   try {
-    rec->self = sys_.spawn<requester, caf::lazy_init>(shared_from_this(), rec.get());
+    rec->self = sys_.spawn<requester, caf::lazy_init>(shared_from_this(), rec.get(), sole);
+    // Not run yet (lazy), so nothing else sees it before this.
+    if (sole && !sole->adopt_reducer(rec->self))
+      static_cast<requester*>(caf::actor_cast<caf::abstract_actor*>(rec->self))
+        ->drop_reduction();
   } catch (...) {
     {
       std::lock_guard<std::mutex> guard{mtx_};

@@ -3,34 +3,27 @@
 #include <caf/actor_system.hpp>
 
 #include "parallel/detail/atoms.hpp"
-#include "parallel/detail/result_batch.hpp"
 #include "parallel/detail/spawn.hpp"
 
 namespace parallel::detail {
 
-reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
-  : caf::event_based_actor(cfg), wrapper_(std::move(w)) {
+void reduction::on_results(result_batch_ptr& batch) {
+  wrapper_->consume_batch(*batch);
+  batch.reset(); // results die here, not in the mailbox's cache
+  finish_if_done();
 }
 
-caf::behavior reducer::make_behavior() {
-  return {
-    [this](results_atom, result_batch_ptr& batch) {
-      wrapper_->consume_batch(*batch);
-      batch.reset(); // results die here, not in the mailbox's cache
-      finish_if_done();
-    },
-    [this](finished_atom) {
-      group_finished_ = true;
-      finish_if_done();
-    },
-    [this](await_atom) {
-      awaiting_.push_back(make_response_promise());
-      finish_if_done();
-    },
-  };
+void reduction::on_finished() {
+  group_finished_ = true;
+  finish_if_done();
 }
 
-void reducer::finish_if_done() {
+void reduction::on_await(caf::response_promise rp) {
+  awaiting_.push_back(std::move(rp));
+  finish_if_done();
+}
+
+void reduction::finish_if_done() {
   // Every task has finished, so every result was sent; the last batches
   // may still be on their way (`finished_atom` can overtake them).
   if (!wrapper_->core().finished() || !wrapper_->drained())
@@ -44,9 +37,20 @@ void reducer::finish_if_done() {
   awaiting_.clear();
 }
 
+reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
+  : caf::event_based_actor(cfg), reduction_(std::in_place, std::move(w)) {
+}
+
+caf::behavior reducer::make_behavior() {
+  return {
+    [this](results_atom, result_batch_ptr& batch) { reduction_->on_results(batch); },
+    [this](finished_atom) { reduction_->on_finished(); },
+    [this](await_atom) { reduction_->on_await(make_response_promise()); },
+  };
+}
+
 void reducer::on_exit() {
-  awaiting_.clear();
-  wrapper_.reset();
+  reduction_.reset();
 }
 
 caf::actor spawn_reducer(std::shared_ptr<wrapper_base> w) {

@@ -3,12 +3,30 @@
 #include <caf/sec.hpp>
 
 #include "parallel/detail/atoms.hpp"
+#include "parallel/detail/notify_batch.hpp"
 
 namespace parallel::detail {
 
 requester::requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
-                     requester_record* rec)
+                     requester_record* rec, std::shared_ptr<wrapper_base> sole)
   : caf::event_based_actor(cfg), core_(std::move(core)), rec_(rec) {
+  if (sole)
+    reduction_.emplace(std::move(sole));
+}
+
+template <class F>
+std::optional<task_outcome> requester::handle(F&& f) {
+  auto& local = notify_batch::local();
+  auto* outer = local.consuming;
+  local.consuming = reduction_ ? &reduction_->wrapper() : nullptr;
+  std::optional<task_outcome> outcome;
+  try {
+    outcome = f();
+  } catch (...) {
+    core_->record_panic(std::current_exception());
+  }
+  local.consuming = outer;
+  return outcome;
 }
 
 caf::behavior requester::make_behavior() {
@@ -23,7 +41,24 @@ caf::behavior requester::make_behavior() {
       // The group's cause says why; each request just counts as failed.
       fail_all(nullptr, {});
     },
-    [this](retire_atom) { quit(); },
+    [this](retire_atom) {
+      // The group finished. As its wrapper's reducer, this actor stays until
+      // the group releases it (an await may still come).
+      if (!reduction_)
+        quit();
+    },
+    [this](results_atom, result_batch_ptr& batch) {
+      if (reduction_)
+        reduction_->on_results(batch);
+    },
+    [this](finished_atom) {
+      if (reduction_)
+        reduction_->on_finished();
+    },
+    [this](await_atom) {
+      if (reduction_)
+        reduction_->on_await(make_response_promise());
+    },
   };
 }
 
@@ -35,12 +70,8 @@ void requester::start(std::unique_ptr<task> t) {
   }
   auto dest = req->dest();
   if (!dest) {
-    std::optional<task_outcome> outcome;
-    try {
-      outcome = req->on_error(caf::make_error(caf::sec::invalid_argument));
-    } catch (...) {
-      core_->record_panic(std::current_exception());
-    }
+    auto outcome =
+      handle([req] { return req->on_error(caf::make_error(caf::sec::invalid_argument)); });
     core_->finish_request(*rec_, std::move(t), outcome);
     return;
   }
@@ -74,11 +105,7 @@ void requester::end(uint64_t id, caf::message* reply, error err) {
   std::optional<task_outcome> outcome;
   if (err || reply) {
     auto* req = entry.t->as_request();
-    try {
-      outcome = reply ? req->on_reply(*reply) : req->on_error(std::move(err));
-    } catch (...) {
-      core_->record_panic(std::current_exception());
-    }
+    outcome = handle([&] { return reply ? req->on_reply(*reply) : req->on_error(std::move(err)); });
   } else {
     outcome = task_outcome::failed; // cancelled while waiting
   }
@@ -117,6 +144,7 @@ void requester::forget_dest(const caf::actor_addr& dest) {
 
 void requester::on_exit() {
   pending_.clear();
+  reduction_.reset();
   core_.reset();
 }
 

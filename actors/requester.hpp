@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/actor_addr.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "group_state.hpp"
+#include "reducer.hpp"
 
 namespace parallel::detail {
 
@@ -17,14 +19,26 @@ namespace parallel::detail {
 /// each destination, so a destination that dies fails its requests at once;
 /// on cancellation it stops waiting (late replies are ignored). A group has as
 /// many requesters as its concurrent requests need, `capacity` each.
+///
+/// A group's first requester also runs the `reduction` of the group's only
+/// wrapper, if that wrapper has no reducer yet (`sole`): it becomes that
+/// wrapper's reducer, so a reply turns into a result inside the actor that
+/// consumes it, and a request task costs no result message and no second
+/// actor. It then lives until the group releases its actors, like a reducer.
 class requester : public caf::event_based_actor {
 public:
   requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
-            requester_record* rec);
+            requester_record* rec, std::shared_ptr<wrapper_base> sole);
 
   caf::behavior make_behavior() override;
 
   void on_exit() override;
+
+  /// The wrapper got another reducer first: this one only sends requests.
+  /// Call before the actor first runs.
+  void drop_reduction() {
+    reduction_.reset();
+  }
 
 private:
   struct pending {
@@ -33,6 +47,10 @@ private:
   };
 
   void start(std::unique_ptr<task> t);
+  // Runs a reply (or error) handler of `req`, letting its result be consumed
+  // at once if this actor is its wrapper's reducer.
+  template <class F>
+  std::optional<task_outcome> handle(F&& f);
   void start_handed();
   void end(uint64_t id, caf::message* reply, error err);
   void fail_all(const caf::actor_addr* dest, const error& err);
@@ -43,6 +61,7 @@ private:
   std::unordered_map<uint64_t, pending> pending_;
   std::unordered_map<caf::actor_addr, std::size_t> monitored_;
   uint64_t next_id_ = 0;
+  std::optional<reduction> reduction_;
 };
 
 } // namespace parallel::detail

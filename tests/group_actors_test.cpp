@@ -1,6 +1,12 @@
 // Which actors a group spawns, and when: none until it needs one.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "service_actor.hpp"
 #include "test_support.hpp"
 
@@ -78,4 +84,105 @@ TEST_CASE("a deadline that cancels a pending request lets ~actor_system return")
   }
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
   sys.reset(); // hangs (ctest's timeout) if the timer thread holds the logger
+}
+
+TEST_CASE_METHOD(test::system_fixture, "a wrapper of go_requests needs one actor: its requester is its reducer") {
+  test::counter held;
+  auto svc = test::spawn_service(sys, 1ms, &held);
+  auto before = running(sys);
+  std::promise<std::size_t> during;
+  std::promise<std::string> outcome;
+  {
+    collect<int> col{limited(sys, {}, 4)};
+    col.go_request(svc, caf::infinite, test::hold_atom::value);
+    held.wait_for(1); // the request is out: its requester exists
+    CHECK(running(sys) == before + 1);
+    // An await asks for the wrapper's reducer: the requester is it, so no
+    // second actor appears.
+    sys.spawn([&, col](caf::event_based_actor* self) mutable {
+      col.await(self, [&](expected<std::vector<int>> r) {
+        outcome.set_value(r ? std::string{"values"} : message(r.error()));
+      });
+      during.set_value(running(sys));
+    });
+    CHECK(during.get_future().get() == before + 1 + 1); // + the awaiting actor
+    caf::anon_send_exit(svc, caf::exit_reason::user_shutdown); // fails the request
+    CHECK_THAT(outcome.get_future().get(), Catch::Contains("down")
+                                             || Catch::Contains("receiver"));
+  }
+  quiesce();
+}
+
+TEST_CASE_METHOD(test::system_fixture, "feed of go_requests: its requester consumes replies in order, one at a time") {
+  auto svc = test::spawn_service(sys, 0ms);
+  std::vector<int> seen;
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlapped{false};
+  {
+    feed<int> f{limited(sys, {}, 1), [&](const context&, int x) {
+                  if (inside.fetch_add(1) != 0)
+                    overlapped = true;
+                  seen.push_back(x);
+                  inside.fetch_sub(1);
+                }};
+    // One request at a time, so replies (i * 10 > 0) come back in submission
+    // order. Closures in between (-i < 0) push from other threads to the same
+    // reducer, by message, while the requester consumes replies itself.
+    for (int i = 1; i <= 50; ++i) {
+      f.go_request(svc, caf::infinite, i);
+      if (i % 10 == 0)
+        f.go([i](const context&) { return -i; });
+    }
+    CHECK(!f.wait());
+  }
+  CHECK(!overlapped);
+  std::vector<int> replies;
+  int closures = 0;
+  for (auto x : seen)
+    if (x > 0)
+      replies.push_back(x);
+    else
+      closures += -x;
+  std::vector<int> expected;
+  for (int i = 1; i <= 50; ++i)
+    expected.push_back(i * 10);
+  CHECK(replies == expected);
+  CHECK(closures == 10 + 20 + 30 + 40 + 50);
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "a receiver that throws on a reply is the group's panic") {
+  auto svc = test::spawn_service(sys, 0ms);
+  {
+    feed<int> f{limited(sys, {}, 2), [](const context&, int x) {
+                  if (x == 30)
+                    throw std::runtime_error{"receiver refuses 30"};
+                }};
+    for (int i = 1; i <= 5; ++i)
+      f.go_request(svc, caf::infinite, i);
+    CHECK_THROWS_WITH(f.wait(), Catch::Contains("receiver refuses 30"));
+  }
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "two wrappers on one executor: each gets its own replies") {
+  auto svc = test::spawn_service(sys, 0ms);
+  {
+    auto ex = limited(sys, {}, 3);
+    collect<int> a{ex};
+    collect<int> b{ex};
+    for (int i = 0; i < 20; ++i) {
+      a.go_request(svc, caf::infinite, i);
+      b.go_request(svc, caf::infinite, 100 + i);
+    }
+    auto ra = a.wait();
+    auto rb = b.wait();
+    REQUIRE(ra);
+    REQUIRE(rb);
+    for (int i = 0; i < 20; ++i) {
+      CHECK((*ra)[i] == i * 10);
+      CHECK((*rb)[i] == (100 + i) * 10);
+    }
+  }
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
 }

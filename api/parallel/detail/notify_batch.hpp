@@ -28,6 +28,11 @@ struct notify_batch {
   bool active = false;
   std::vector<wrapper_base*> pending;
 
+  /// The wrapper whose reducer runs on this thread right now (a requester
+  /// that doubles as its reducer, in a reply handler): its new results may be
+  /// consumed at once instead of sent (see `wrapper_state::push`).
+  const wrapper_base* consuming = nullptr;
+
   /// The calling thread's batch.
   static notify_batch& local() noexcept;
 

@@ -27,8 +27,10 @@ namespace parallel::detail {
 /// push results; they travel to the reducer actor as messages, each carrying
 /// a `result_batch`. A worker running a streak of short tasks holds its
 /// results in the outbox and sends them as one message when the streak ends
-/// (see `notify_batch`); any other push sends its result at once. The outbox
-/// is sent under its lock, so results reach the reducer in push order.
+/// (see `notify_batch`); any other push sends its result at once, except in
+/// the reducer itself (a requester that doubles as it), which consumes its
+/// own replies without a message when nothing sent earlier is pending. The
+/// outbox is sent under its lock, so results reach the reducer in push order.
 /// Consuming happens only inside the reducer actor, so it never runs
 /// concurrently with itself.
 class wrapper_base : public std::enable_shared_from_this<wrapper_base> {
@@ -54,6 +56,17 @@ public:
   caf::actor reducer_or_spawn() {
     std::lock_guard<std::mutex> guard{mtx_};
     return reducer_locked();
+  }
+
+  /// Makes `r` this wrapper's reducer, unless it has one already or was
+  /// released. Used by the group's first requester, which doubles as the
+  /// reducer of the group's only wrapper.
+  bool adopt_reducer(const caf::actor& r) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (reducer_ || released_)
+      return false;
+    reducer_ = r;
+    return true;
   }
 
   /// The reducer if it was spawned, else null.
@@ -128,8 +141,24 @@ public:
   using wrapper_base::wrapper_base;
 
   /// Sends `x` to the reducer, or holds it in the outbox for the calling
-  /// worker's batch (see `notify_batch`).
+  /// worker's batch (see `notify_batch`). Inside the reducer itself (a
+  /// requester that doubles as it), consumes `x` at once when no result
+  /// pushed before is still on its way, which keeps push order.
   void push(Item x) {
+    if (notify_batch::local().consuming == this) {
+      bool now = false;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        now = processed_ == sent_;
+        if (now)
+          ++sent_;
+      }
+      if (now) {
+        consume_one(x);
+        count_consumed(1);
+        return;
+      }
+    }
     bool defer = false;
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -158,17 +187,8 @@ public:
 
   void consume_batch(result_batch& batch) final {
     auto& items = static_cast<typed_result_batch<Item>&>(batch).items;
-    for (auto& x : items) {
-      if (stopped_)
-        break;
-      try {
-        consume(x);
-      } catch (...) {
-        // A receiver threw: that is the group's panic; stop consuming.
-        stopped_ = true;
-        core().record_panic(std::current_exception());
-      }
-    }
+    for (auto& x : items)
+      consume_one(x);
     count_consumed(items.size());
   }
 
@@ -177,6 +197,18 @@ protected:
   virtual void consume(Item& x) = 0;
 
 private:
+  void consume_one(Item& x) {
+    if (stopped_)
+      return;
+    try {
+      consume(x);
+    } catch (...) {
+      // A receiver threw: that is the group's panic; stop consuming.
+      stopped_ = true;
+      core().record_panic(std::current_exception());
+    }
+  }
+
   // Results a batch may hold back before they are sent anyway.
   static constexpr std::size_t max_held_back = 128;
 
