@@ -2,6 +2,8 @@
 
 #include <caf/sec.hpp>
 
+#include <utility>
+
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/notify_batch.hpp"
 
@@ -16,17 +18,34 @@ requester::requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
 
 template <class F>
 std::optional<task_outcome> requester::handle(F&& f) {
-  auto& local = notify_batch::local();
-  auto* outer = local.consuming;
-  local.consuming = reduction_ ? &reduction_->wrapper() : nullptr;
+  // This thread's batch is ours for the call; whatever it held is put back.
+  auto& b = notify_batch::local();
+  auto outer = std::exchange(b, notify_batch{});
+  b.owner = core_.get();
+  b.active = true;
+  b.flushes_itself = true;
+  b.consuming = reduction_ ? &reduction_->wrapper() : nullptr;
   std::optional<task_outcome> outcome;
   try {
     outcome = f();
   } catch (...) {
     core_->record_panic(std::current_exception());
   }
-  local.consuming = outer;
+  for (auto* w : b.pending)
+    held_.push_back(w->shared_from_this());
+  b = std::move(outer);
+  if (!held_.empty() && !flush_pending_) {
+    flush_pending_ = true;
+    send(this, flush_atom::value);
+  }
   return outcome;
+}
+
+void requester::send_held() {
+  flush_pending_ = false;
+  for (auto& w : held_)
+    w->send_held_back();
+  held_.clear();
 }
 
 caf::behavior requester::make_behavior() {
@@ -47,6 +66,7 @@ caf::behavior requester::make_behavior() {
       if (!reduction_)
         quit();
     },
+    [this](flush_atom) { send_held(); },
     [this](results_atom, result_batch_ptr& batch) {
       if (reduction_)
         reduction_->on_results(batch);
@@ -143,6 +163,7 @@ void requester::forget_dest(const caf::actor_addr& dest) {
 }
 
 void requester::on_exit() {
+  send_held();
   pending_.clear();
   reduction_.reset();
   core_.reset();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
 #include <caf/event_based_actor.hpp>
@@ -47,8 +48,11 @@ private:
   };
 
   void start(std::unique_ptr<task> t);
-  // Runs a reply (or error) handler of `req`, letting its result be consumed
-  // at once if this actor is its wrapper's reducer.
+  void send_held();
+  // Runs a reply (or error) handler of a request task. Its result is
+  // consumed at once if this actor is its wrapper's reducer (and nothing
+  // sent earlier is pending), else held back: the results of one burst of
+  // replies leave as one message per wrapper (see send_held).
   template <class F>
   std::optional<task_outcome> handle(F&& f);
   void start_handed();
@@ -62,6 +66,10 @@ private:
   std::unordered_map<caf::actor_addr, std::size_t> monitored_;
   uint64_t next_id_ = 0;
   std::optional<reduction> reduction_;
+  // Wrappers holding results back for this actor: sent when the flush
+  // message it sent itself comes up, after the replies queued before it.
+  std::vector<std::shared_ptr<wrapper_base>> held_;
+  bool flush_pending_ = false;
 };
 
 } // namespace parallel::detail

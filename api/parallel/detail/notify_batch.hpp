@@ -1,5 +1,6 @@
-// notify_batch: lets a worker running a streak of short tasks send its
-// results to each reducer as one message per streak, not one per result.
+// notify_batch: lets a worker running a streak of short tasks, or a
+// requester handling a burst of replies, send its results to each reducer as
+// one message per streak or burst, not one per result.
 #pragma once
 
 #include <atomic>
@@ -11,12 +12,14 @@ namespace parallel::detail {
 class group_core;
 class wrapper_base;
 
-/// Per worker thread. While `active`, a wrapper of the `owner` group that
-/// would send a new result to its reducer holds it back in its outbox and
-/// registers here instead; `flush()` sends each outbox as one message. The worker flushes when its streak of short tasks ends,
-/// under the group's lock before the group can finish (so every pending
-/// wrapper is alive), and the supervisor flushes 1 ms after the first
-/// held-back result in case the worker is stuck in a long task.
+/// Per thread. While `active`, a wrapper of the `owner` group that would send
+/// a new result to its reducer holds it back in its outbox and registers here
+/// instead; `flush()` sends each outbox as one message. A worker flushes when
+/// its streak of short tasks ends, under the group's lock before the group can
+/// finish (so every pending wrapper is alive), and the supervisor flushes 1 ms
+/// after the first held-back result in case the worker is stuck in a long
+/// task. A requester takes the pending wrappers over after each reply (keeping
+/// them alive) and sends them when a message it sent itself comes up.
 struct notify_batch {
   /// A task shorter than this continues a streak (20 us). Tests raise it to
   /// make batching deterministic.
@@ -27,6 +30,10 @@ struct notify_batch {
   const group_core* owner = nullptr;
   bool active = false;
   std::vector<wrapper_base*> pending;
+
+  /// The batch's owner sends it soon by itself (a requester, at the end of
+  /// its mailbox burst): no flush by the supervisor is needed.
+  bool flushes_itself = false;
 
   /// The wrapper whose reducer runs on this thread right now (a requester
   /// that doubles as its reducer, in a reply handler): its new results may be

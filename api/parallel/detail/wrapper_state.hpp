@@ -165,8 +165,11 @@ public:
       outbox_.push_back(std::move(x));
       ++sent_;
       auto& batch = notify_batch::local();
+      // Held back only with a reducer to send to: the group may finish
+      // before a requester's batch leaves, and a wrapper with no reducer
+      // then drops its callbacks (see group_state::check_finished_locked).
       if (batch.active && batch.owner == core_.get()
-          && outbox_.size() < max_held_back) {
+          && outbox_.size() < max_held_back && reducer_locked()) {
         defer = !deferred_;
         deferred_ = true;
       } else {
@@ -174,8 +177,10 @@ public:
       }
     }
     if (defer) {
-      notify_batch::local().pending.push_back(this);
-      core().flush_later(); // the safety net if the worker's streak stalls
+      auto& batch = notify_batch::local();
+      batch.pending.push_back(this);
+      if (!batch.flushes_itself)
+        core().flush_later(); // the safety net if the worker's streak stalls
     }
   }
 
