@@ -126,9 +126,13 @@ std::vector<caf::actor> group_state::retire_locked() {
   std::vector<caf::actor> result;
   retired_ = true;
   open_requesters_.clear();
-  for (auto& rec : requesters_)
-    if (rec->self)
-      result.push_back(std::move(rec->self));
+  for (auto& rec : requesters_) {
+    auto self = std::move(rec->self);
+    // A requester that is its wrapper's reducer ends with the wrapper's
+    // reducer reference (release_actors), not with the group's requests.
+    if (self && !rec->reduces)
+      result.push_back(std::move(self));
+  }
   return result;
 }
 

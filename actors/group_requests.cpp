@@ -82,7 +82,9 @@ void group_state::spawn_requester() {
   try {
     rec->self = sys_.spawn<requester, caf::lazy_init>(shared_from_this(), rec.get(), sole);
     // Not run yet (lazy), so nothing else sees it before this.
-    if (sole && !sole->adopt_reducer(rec->self))
+    if (sole && sole->adopt_reducer(rec->self))
+      rec->reduces = true;
+    else if (sole)
       static_cast<requester*>(caf::actor_cast<caf::abstract_actor*>(rec->self))
         ->drop_reduction();
   } catch (...) {

@@ -43,6 +43,9 @@ struct requester_record {
   caf::actor self;
   std::vector<std::unique_ptr<task>> inbox;
   std::size_t load = 0;
+  /// It is also its wrapper's reducer: it stays until the wrapper lets it
+  /// go, not only until the group finishes.
+  bool reduces = false;
 };
 
 /// The state of one group and the rules that drive it. The supervisor actor,

@@ -61,10 +61,7 @@ caf::behavior requester::make_behavior() {
       fail_all(nullptr, {});
     },
     [this](retire_atom) {
-      // The group finished. As its wrapper's reducer, this actor stays until
-      // the group releases it (an await may still come).
-      if (!reduction_)
-        quit();
+      quit(); // the group finished (a requester that reduces gets no retire)
     },
     [this](flush_atom) { send_held(); },
     [this](results_atom, result_batch_ptr& batch) {
