@@ -213,10 +213,13 @@ void run_concurrent_requests(bench_env& env, int rep) {
 
 void finish_concurrent_requests(bench_env& env) {
   auto& f = env.res.at(cr_name, "ms");
+  // Judged against the sharded peer, as a CAF expert would write it (issue
+  // 9); the single-actor peer suffers from CAF 0.17's flat response map.
   auto ratio = median(f.ours) / med(f, "caf");
-  f.goal = target{"<= 1.2x caf", ratio <= 1.2};
+  auto sharded = median(f.ours) / med(f, "caf_sharded");
+  f.goal = target{"<= 1.2x caf_sharded", sharded <= 1.2};
   std::ostringstream os;
-  os << ratio_text(ratio) << " caf, " << ratio_text(median(f.ours) / med(f, "caf_sharded"))
+  os << ratio_text(ratio) << " caf, " << ratio_text(sharded)
      << " caf_sharded (" << env.p.requests
      << " requests at once, service answers after " << env.p.latency.count()
      << " ms; peak in flight " << med_extra(f, "peak")
