@@ -176,6 +176,9 @@ struct basp_guard::conn {
   uint32_t listener_mask = 0;
   std::shared_ptr<guarded_link> link;
   std::function<void(const std::string&)> log; // client side: the link's own
+  /// Client side: tells `open_link` once the node's handshake arrived whole
+  /// (""), or why the connection closed before.
+  std::function<void(const std::string&)> ready;
 
   byte_queue to_in;               // checked bytes for the middleman
   byte_queue to_out;              // the middleman's bytes for the peer
@@ -576,7 +579,17 @@ bool basp_guard::read_outside(conn& c) {
   }
   c.to_in.append(scratch_.data(), bytes);
   c.last_outside = c.last_any = clock::now();
+  if (!was_done && c.check.handshake_done())
+    tell_ready(c, "");
   return true;
+}
+
+void basp_guard::tell_ready(conn& c, const std::string& why) {
+  if (!c.ready)
+    return;
+  auto fn = std::move(c.ready);
+  c.ready = nullptr;
+  fn(why);
 }
 
 bool basp_guard::bind_peer(conn& c) {
@@ -719,7 +732,8 @@ void basp_guard::sweep() {
   auto now = clock::now();
   std::vector<std::pair<conn*, std::string>> late;
   for (auto* c : conns_) {
-    if (!c->served && c->in_fd < 0 && now >= c->handshake_deadline) {
+    if (!c->served && c->in_fd < 0 && c->check.handshake_done()
+        && now >= c->handshake_deadline) {
       late.emplace_back(c, "the local middleman did not connect in time");
     } else if (c->redundant && now >= c->handshake_deadline) {
       late.emplace_back(c, "its handshake declared node "
@@ -802,6 +816,11 @@ void basp_guard::close_conn(conn& c) {
     --served_;
   if (c.counted_handshaking)
     --handshaking_;
+  if (c.ready) {
+    auto why = c.link ? c.link->reason() : std::string{};
+    tell_ready(c, why.empty() ? "the node closed the connection before its handshake"
+                              : why);
+  }
   conns_.erase(&c);
   dead_.push_back(&c);
   check_drained();
@@ -884,7 +903,8 @@ void basp_guard::stop_listening() {
 expected<std::shared_ptr<guarded_link>>
 basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                       clock::time_point deadline, const guard_options& limits,
-                      std::string local_node) {
+                      std::string local_node,
+                      const std::shared_ptr<connect_cancel>& cancel) {
   auto out = tcp_connect_before(host, port, deadline);
   if (!out)
     return out.error();
@@ -909,7 +929,9 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
   auto who = host.find(':') != std::string::npos
                ? "[" + host + "]:" + std::to_string(port)
                : host + ":" + std::to_string(port);
-  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who,
+  auto ready = std::make_shared<std::promise<std::string>>();
+  auto answer = ready->get_future();
+  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who, ready,
         local_node = std::move(local_node)] {
     auto* c = new conn(basp_peer::node, limits, local_node);
     conns_.insert(c);
@@ -922,8 +944,29 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
     c->log = limits.log;
     c->handshake_deadline = deadline;
     c->last_outside = c->last_any = clock::now();
+    c->ready = [ready](const std::string& why) { ready->set_value(why); };
     pump(*c);
   });
+  // The middleman gets the port only once the node's handshake is here: CAF
+  // 0.17.6 closes a connection at its next heartbeat tick unless the peer's
+  // handshake arrived by then, and the tick may come at once, so a TLS
+  // handshake (or a busy node) would otherwise race the middleman's clock.
+  std::size_t cancel_id = 0;
+  if (cancel)
+    cancel_id = cancel->on_cancel([this, link] {
+      post([this, link] {
+        for (auto* c : conns_)
+          if (c->link == link && c->ready) {
+            fail(*c, "the cluster was closed while connecting");
+            return;
+          }
+      });
+    });
+  auto why = answer.get();
+  if (cancel)
+    cancel->forget(cancel_id);
+  if (!why.empty())
+    return make_error(why);
   return link;
 }
 

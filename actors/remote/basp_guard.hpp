@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "connect_cancel.hpp"
 #include "guard_tls.hpp"
 #include "parallel/error.hpp"
 #include "parallel/remote/guard_options.hpp"
@@ -95,15 +96,19 @@ public:
   /// many had to be closed at the deadline.
   std::size_t drain();
 
-  /// Client side: connects to the node at `host`:`port` before `deadline`,
-  /// then relays it to the first connection on the returned link's loopback
-  /// port. The node's handshake must arrive before `deadline`, and its frames
-  /// are checked against `limits` and the client's node id `local_node` (as
-  /// CAF serializes it).
+  /// Client side: connects to the node at `host`:`port`, completes TLS (with
+  /// a `tls` context) and waits for the node's BASP handshake, all before
+  /// `deadline`; then returns a link whose loopback port relays the node to
+  /// the first connection it accepts, which gets the node's handshake at
+  /// once. The node's frames are checked against `limits` and the client's
+  /// node id `local_node` (as CAF serializes it). Fails with the guard's
+  /// reason if the connection closed, the deadline passed or `cancel` (if
+  /// any) ran first.
   expected<std::shared_ptr<guarded_link>>
   open_link(const std::string& host, uint16_t port, tls_context tls,
             std::chrono::steady_clock::time_point deadline,
-            const guard_options& limits, std::string local_node);
+            const guard_options& limits, std::string local_node,
+            const std::shared_ptr<connect_cancel>& cancel = nullptr);
 
   /// The guard every client of this process shares.
   static basp_guard& client_side();
@@ -121,6 +126,7 @@ private:
   void pump(conn& c);
   bool read_outside(conn& c);
   bool bind_peer(conn& c);
+  void tell_ready(conn& c, const std::string& why);
   bool read_inside(conn& c);
   // Reads from a plain socket into scratch_: the byte count; 0 at the end of
   // the stream (sets `eof`); -1 if nothing is there now (clears `ready`).

@@ -57,10 +57,12 @@ error connect_error(const node_address& addr, const std::string& why) {
 }
 
 /// Connects to one node: TCP probe, then CAF's (and TLS's) handshake, all
-/// before `deadline`.
+/// before `deadline`; `cancel` (if any) ends the wait for the node's
+/// handshake early.
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
                                  clock::time_point deadline, milliseconds total,
-                                 const guard_options& limits);
+                                 const guard_options& limits,
+                                 const std::shared_ptr<detail::connect_cancel>& cancel);
 
 /// `connect_one`, with CAF's exceptions (the openssl module throws on a bad
 /// TLS setup) turned into errors.
@@ -68,9 +70,11 @@ expected<caf::actor> try_connect_one(caf::actor_system& sys,
                                      const node_address& addr,
                                      clock::time_point deadline,
                                      milliseconds total,
-                                     const guard_options& limits) {
+                                     const guard_options& limits,
+                                     const std::shared_ptr<detail::connect_cancel>& cancel
+                                     = nullptr) {
   try {
-    return connect_one(sys, addr, deadline, total, limits);
+    return connect_one(sys, addr, deadline, total, limits, cancel);
   } catch (const std::exception& e) {
     return connect_error(addr, std::string{"TLS setup failed: "} + e.what());
   }
@@ -78,7 +82,8 @@ expected<caf::actor> try_connect_one(caf::actor_system& sys,
 
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
                                  clock::time_point deadline, milliseconds total,
-                                 const guard_options& limits) {
+                                 const guard_options& limits,
+                                 const std::shared_ptr<detail::connect_cancel>& cancel) {
   if (auto why = tcp_probe(addr, deadline, total); !why.empty())
     return connect_error(addr, why);
   bool tls = detail::tls_of(sys).enabled();
@@ -87,16 +92,18 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
   caf::io::middleman_actor mm = sys.middleman().actor_handle();
   // CAF 0.17.6 closes a new connection with `connection_timeout` at the
   // next heartbeat tick unless the node's handshake has arrived by then (the
-  // connection's "last seen" time starts at zero). The tick comes at any
-  // phase, so a slow handshake may be cut short: try again at once, which
-  // leaves a whole heartbeat interval for the handshake.
+  // connection's "last seen" time starts at zero), and the tick comes at any
+  // phase. The guard therefore hands the middleman its port only once TLS is
+  // done and the node's handshake is there (`open_link`), so that only the
+  // hop inside this process races the tick; if even that loses, try again
+  // at once.
   constexpr int max_attempts = 3;
   expected<caf::actor> result{caf::actor{}};
   caf::scoped_actor self{sys};
   for (int attempt = 1;; ++attempt) {
     caf::error failure;
     auto left = milliseconds{std::max<long>(1, ms_left(deadline))};
-    auto link = detail::guard_link(sys, addr, deadline, limits);
+    auto link = detail::guard_link(sys, addr, deadline, limits, cancel);
     if (!link)
       return connect_error(addr, parallel::message(link.error()));
     self->request(mm, left, caf::connect_atom::value, std::string{"127.0.0.1"},
@@ -169,9 +176,10 @@ using attempt_atom = caf::atom_constant<caf::atom("prattmpt")>;
 class watcher : public caf::event_based_actor {
 public:
   watcher(caf::actor_config& cfg, std::weak_ptr<detail::cluster_state> st,
-          std::vector<caf::actor> nodes, connect_options opts)
+          std::vector<caf::actor> nodes, connect_options opts,
+          std::shared_ptr<detail::connect_cancel> cancel)
     : caf::event_based_actor(cfg), st_(std::move(st)), nodes_(std::move(nodes)),
-      opts_(opts) {
+      opts_(opts), cancel_(std::move(cancel)) {
   }
 
   caf::behavior make_behavior() override {
@@ -201,13 +209,14 @@ public:
         const auto addr = st->nodes.at(i)->addr;
         auto timeout = opts_.timeout;
         auto limits = opts_.guard; // each attempt is a new guarded link
+        auto cancel = cancel_;     // the cluster's end stops the attempt
         auto self = caf::actor_cast<caf::actor>(this);
         // (The index is passed as an argument: CAF 0.17.6 dereferences a
         // null pointer when a function-based actor gets no arguments.)
         auto attempt_once = [=](caf::blocking_actor* helper, std::size_t node) {
           auto& sys = helper->system();
           auto hdl = try_connect_one(sys, addr, clock::now() + timeout, timeout,
-                                     limits);
+                                     limits, cancel);
           std::optional<std::vector<std::string>> tasks;
           if (hdl)
             tasks = ask_tasks(sys, *hdl, timeout);
@@ -245,6 +254,7 @@ private:
   std::weak_ptr<detail::cluster_state> st_;
   std::vector<caf::actor> nodes_;
   connect_options opts_;
+  std::shared_ptr<detail::connect_cancel> cancel_;
 };
 
 } // namespace
@@ -358,6 +368,7 @@ void node_entry::reconnected(caf::actor handle,
 }
 
 cluster_state::~cluster_state() {
+  cancel_->cancel();
   if (watcher_)
     caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
 }
@@ -366,7 +377,7 @@ void cluster_state::start() {
   std::vector<caf::actor> handles;
   for (auto& n : nodes)
     handles.push_back(n->handle());
-  watcher_ = sys_.spawn<watcher>(weak_from_this(), std::move(handles), opts_);
+  watcher_ = sys_.spawn<watcher>(weak_from_this(), std::move(handles), opts_, cancel_);
 }
 
 std::optional<std::size_t> cluster_state::index_of(const caf::actor_addr& who) const {

@@ -12,6 +12,7 @@
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
+#include "connect_cancel.hpp"
 #include "parallel/remote/cluster.hpp"
 
 namespace parallel::remote::detail {
@@ -104,6 +105,8 @@ private:
   caf::actor_system& sys_;
   connect_options opts_;
   caf::actor watcher_;
+  /// Ends the watcher's connect attempts still waiting for a node.
+  std::shared_ptr<connect_cancel> cancel_ = std::make_shared<connect_cancel>();
   mutable std::mutex mtx_;
   std::vector<std::weak_ptr<remote_lane>> lanes_;
 };

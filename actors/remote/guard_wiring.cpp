@@ -69,7 +69,8 @@ expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts
 expected<std::shared_ptr<guarded_link>>
 guard_link(caf::actor_system& sys, const node_address& addr,
            std::chrono::steady_clock::time_point deadline,
-           const guard_options& limits) {
+           const guard_options& limits,
+           const std::shared_ptr<connect_cancel>& cancel) {
   tls_context ctx;
   if (auto tls = tls_of(sys); tls.enabled()) {
     auto made = client_context(tls);
@@ -81,7 +82,8 @@ guard_link(caf::actor_system& sys, const node_address& addr,
   if (!self)
     return self.error();
   return basp_guard::client_side().open_link(addr.host, addr.port, std::move(ctx),
-                                             deadline, limits, std::move(*self));
+                                             deadline, limits, std::move(*self),
+                                             cancel);
 }
 
 } // namespace parallel::remote::detail

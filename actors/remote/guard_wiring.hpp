@@ -28,11 +28,13 @@ expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts
                                 uint16_t inside_port);
 
 /// Connects a client's guard to the node at `addr` before `deadline`, with
-/// TLS when `sys` was configured with it; the middleman then connects to
+/// TLS when `sys` was configured with it, and waits for the node's handshake
+/// (see `basp_guard::open_link`); the middleman then connects to
 /// 127.0.0.1:port() of the result.
 expected<std::shared_ptr<guarded_link>>
 guard_link(caf::actor_system& sys, const node_address& addr,
            std::chrono::steady_clock::time_point deadline,
-           const guard_options& limits);
+           const guard_options& limits,
+           const std::shared_ptr<connect_cancel>& cancel = nullptr);
 
 } // namespace parallel::remote::detail

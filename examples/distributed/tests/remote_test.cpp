@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <cstdio>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -53,6 +55,44 @@ bool certs_available() {
 
 std::string cert(const std::string& name) {
   return std::string{TEST_CERTS_DIR} + "/" + name;
+}
+
+/// The local ports of the established IPv4 connections to 127.0.0.1:`port`
+/// (from /proc/net/tcp: connections of this test to that node).
+std::set<unsigned> established_to(uint16_t port) {
+  std::set<unsigned> out;
+  std::ifstream in{"/proc/net/tcp"};
+  std::string line;
+  std::getline(in, line); // the header
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::string slot, local, remote_addr, state;
+    fields >> slot >> local >> remote_addr >> state;
+    auto port_of = [](const std::string& addr) {
+      return static_cast<unsigned>(std::stoul(addr.substr(addr.find(':') + 1), nullptr, 16));
+    };
+    if (state == "01" && remote_addr.rfind("0100007F:", 0) == 0
+        && port_of(remote_addr) == port)
+      out.insert(port_of(local));
+  }
+  return out;
+}
+
+/// Connects `c` to `node` while the node is stopped (SIGSTOP) for ten of the
+/// client's heartbeat intervals, then resumed: its TLS and BASP handshake
+/// come only after CAF's heartbeat ticked several times (CAF 0.17.6 closes a
+/// connection at its first tick unless the peer's handshake arrived). The
+/// stop's length only decides how many ticks pass; the connect's own
+/// deadline is 30 s.
+parallel::expected<remote::cluster> connect_while_stopped(client& c,
+                                                          test::node_process& node) {
+  node.kill(SIGSTOP);
+  auto pending = std::async(std::launch::async, [&] {
+    return remote::cluster::connect(*c.sys, node.address(), {30000ms});
+  });
+  pending.wait_for(1000ms); // returns early only if the connect gave up
+  node.kill(SIGCONT);
+  return pending.get();
 }
 
 } // namespace
@@ -516,6 +556,44 @@ TEST_CASE("connecting to a node that is not there fails fast and clearly") {
   }
 }
 
+TEST_CASE("a node that shakes hands only after several heartbeat ticks is connected to") {
+  test::node_process n1;
+  client c; // heartbeat 100 ms
+  auto nodes = connect_while_stopped(c, n1);
+  if (!nodes)
+    FAIL("connect failed: " << parallel::message(nodes.error()));
+  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), *nodes));
+  remote::go_remote(col, examples::fib, 10);
+  auto got = col.wait();
+  if (!got)
+    FAIL("the task failed: " << parallel::message(got.error()));
+  CHECK(*got == std::vector<int64_t>{55});
+}
+
+TEST_CASE("a cluster that goes away stops its reconnect attempt at once") {
+  test::node_process n1;
+  {
+    client c; // heartbeat 100 ms, connection timeout 1 s
+    remote::connect_options opts;
+    opts.timeout = 600s; // how long a reconnect attempt waits for the node
+    auto nodes = c.connect({&n1}, opts);
+    auto before = established_to(n1.port()); // the cluster's connection
+    n1.kill(SIGSTOP);
+    REQUIRE(eventually([&] { return !nodes.alive(0); }));
+    // A reconnect attempt waits for the stopped node's handshake on a new
+    // connection (the kernel accepts it for the node).
+    REQUIRE(eventually([&] {
+      for (auto p : established_to(n1.port()))
+        if (before.count(p) == 0)
+          return true;
+      return false;
+    }));
+  } // The cluster, then the actor system go away: without stopping the
+    // attempt, the actor system would wait for it for 600 s (ctest's
+    // timeout of 120 s fails the case).
+  n1.kill(SIGCONT);
+}
+
 TEST_CASE("cancelling the group cancels its tasks on the nodes") {
   test::node_process n1;
   client c;
@@ -628,6 +706,24 @@ TEST_CASE("TLS: a client with a certificate the CA signed gets through") {
   // Generous: a TLS handshake under the sanitizers on a loaded 2-core
   // machine took over 3 s once. A connect returns as soon as it succeeds.
   auto nodes = remote::cluster::connect(*c->sys, f.tls_node.address(), {30000ms});
+  if (!nodes)
+    FAIL("connect failed: " << parallel::message(nodes.error()));
+  parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c->sys), *nodes));
+  remote::go_remote(col, "hello", std::string{"tls"});
+  auto got = col.wait();
+  if (!got)
+    FAIL("the task failed: " << parallel::message(got.error()));
+  CHECK(*got == std::vector<std::string>{"hello, tls"});
+}
+
+TEST_CASE("TLS: a node that shakes hands only after several heartbeat ticks is connected to") {
+  if (!certs_available()) {
+    WARN("no test certificates (openssl missing?): skipped");
+    return;
+  }
+  tls_fixture f;
+  auto c = tls_fixture::tls_client("client");
+  auto nodes = connect_while_stopped(*c, f.tls_node);
   if (!nodes)
     FAIL("connect failed: " << parallel::message(nodes.error()));
   parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c->sys), *nodes));
