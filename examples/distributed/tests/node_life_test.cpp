@@ -123,7 +123,14 @@ TEST_CASE("a peer can neither answer another client's task nor stop the node wit
   cancel(parallel::make_error("done"));
   auto got = col.wait();
   CHECK(got.values.empty());
-  CHECK(got.errors.size() == 1);
+  // The group's cause comes first. The task adds its own error only if the
+  // node's answer (the same cause, forwarded to the node) overtook the
+  // requester's cancellation, which then stops waiting without one: both
+  // orders happen (about 1 run in 40 under load).
+  REQUIRE(got.errors.size() >= 1);
+  CHECK(got.errors.size() <= 2);
+  for (auto& e : got.errors.errors())
+    CHECK_THAT(parallel::message(e), Catch::Contains("done"));
   CHECK(serve_one(victim, nodes) == n1.pid());
 }
 
