@@ -683,6 +683,18 @@ struct tls_fixture {
   test::node_process tls_node;
 };
 
+/// Fails the test unless `nodes` connected and its node answers "hello".
+void expect_hello(client& c, const parallel::expected<remote::cluster>& nodes) {
+  if (!nodes)
+    FAIL("connect failed: " << parallel::message(nodes.error()));
+  parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c.sys), *nodes));
+  remote::go_remote(col, "hello", std::string{"tls"});
+  auto got = col.wait();
+  if (!got)
+    FAIL("the task failed: " << parallel::message(got.error()));
+  CHECK(*got == std::vector<std::string>{"hello, tls"});
+}
+
 } // namespace
 
 TEST_CASE("TLS: a client with a certificate the CA signed gets through") {
@@ -695,14 +707,7 @@ TEST_CASE("TLS: a client with a certificate the CA signed gets through") {
   // Generous: a TLS handshake under the sanitizers on a loaded 2-core
   // machine took over 3 s once. A connect returns as soon as it succeeds.
   auto nodes = remote::cluster::connect(*c->sys, f.tls_node.address(), {30000ms});
-  if (!nodes)
-    FAIL("connect failed: " << parallel::message(nodes.error()));
-  parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c->sys), *nodes));
-  remote::go_remote(col, "hello", std::string{"tls"});
-  auto got = col.wait();
-  if (!got)
-    FAIL("the task failed: " << parallel::message(got.error()));
-  CHECK(*got == std::vector<std::string>{"hello, tls"});
+  expect_hello(*c, nodes);
 }
 
 TEST_CASE("TLS: a node that shakes hands only after several heartbeat ticks is connected to") {
@@ -713,14 +718,7 @@ TEST_CASE("TLS: a node that shakes hands only after several heartbeat ticks is c
   tls_fixture f;
   auto c = tls_fixture::tls_client("client");
   auto nodes = connect_while_stopped(*c, f.tls_node);
-  if (!nodes)
-    FAIL("connect failed: " << parallel::message(nodes.error()));
-  parallel::collect<std::string> col(remote::spread(parallel::unlimited(*c->sys), *nodes));
-  remote::go_remote(col, "hello", std::string{"tls"});
-  auto got = col.wait();
-  if (!got)
-    FAIL("the task failed: " << parallel::message(got.error()));
-  CHECK(*got == std::vector<std::string>{"hello, tls"});
+  expect_hello(*c, nodes);
 }
 
 TEST_CASE("TLS: a plain client is refused") {
