@@ -14,11 +14,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
 #include "frame_check.hpp"
+#include "multiplexer_slot.hpp"
 #include "tcp_socket.hpp"
 
 namespace parallel::remote::detail {
@@ -36,6 +38,9 @@ constexpr std::size_t chunk = 64 * 1024;
 
 /// How often deadlines are checked.
 constexpr milliseconds tick{100};
+
+/// Why a guard that was closed refuses work.
+constexpr const char* shutting_down = "the actor system's middleman is shutting down";
 
 /// Log lines per second; more are counted and reported as one line.
 constexpr std::size_t log_burst = 20;
@@ -133,7 +138,7 @@ bool send_queued(int fd, byte_queue& q, bool& eof) {
 
 /// What an epoll event points to.
 struct basp_guard::slot {
-  enum kind_t { outside, inside, link_listener, public_listener, wake } kind;
+  enum kind_t { outside, inside, link_listener, public_listener, wake, tick } kind;
   conn* owner = nullptr;
 };
 
@@ -194,59 +199,106 @@ struct basp_guard::conn {
 
 // -- life cycle ---------------------------------------------------------------
 
-basp_guard::basp_guard(guard_options opts, std::string name)
-  : opts_(std::move(opts)), name_(std::move(name)), scratch_(chunk) {
+basp_guard::basp_guard(caf::io::network::default_multiplexer& mpx,
+                       guard_options opts, std::string name)
+  : opts_(std::move(opts)), name_(std::move(name)), mpx_(mpx), scratch_(chunk) {
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  tick_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  itimerspec every_tick{};
+  every_tick.it_interval.tv_nsec = std::chrono::nanoseconds{tick}.count();
+  every_tick.it_value = every_tick.it_interval;
+  timerfd_settime(tick_, 0, &every_tick, nullptr);
   wake_slot_ = std::make_unique<slot>(slot{slot::wake, nullptr});
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = wake_slot_.get();
-  epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+  tick_slot_ = std::make_unique<slot>(slot{slot::tick, nullptr});
+  for (auto [fd, s] : {std::pair{wake_, wake_slot_.get()}, std::pair{tick_, tick_slot_.get()}}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = s;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  }
   log_second_ = clock::now();
-  // The thread blocks every signal: writes to a vanished TLS peer raise
-  // SIGPIPE (OpenSSL writes with write(2)), and stop signals belong to the
-  // program.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  thread_ = std::thread{[this] { run(); }};
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  mpx_slot_ = new multiplexer_slot(mpx_, epoll_, [this] { serve_events(); });
+  mpx_.dispatch([slot = mpx_slot_] {
+    // OpenSSL writes with write(2): a vanished TLS peer would raise SIGPIPE
+    // on this thread, and that would end the process.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    slot->enter();
+  });
 }
 
 basp_guard::~basp_guard() {
+  close();
+}
+
+void basp_guard::close() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    stop_ = true;
+    if (closed_)
+      return;
   }
-  uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_, &one, sizeof(one));
-  thread_.join();
-  for (auto& fn : posted_)
+  if (std::this_thread::get_id() == mpx_.thread_id()) {
+    tear_down();
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto over = done->get_future();
+  mpx_.dispatch([this, done] {
+    tear_down();
+    done->set_value();
+  });
+  over.wait();
+}
+
+void basp_guard::tear_down() {
+  std::vector<std::function<void()>> todo;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (closed_)
+      return;
+    closed_ = true;
+    todo.swap(posted_);
+  }
+  // What was handed over still runs, so that a waiting `open_link` learns
+  // why it failed once its connection is closed below.
+  for (auto& fn : todo)
     fn();
+  torn_down_ = true;
+  draining_ = false;
   auto open = std::vector<conn*>(conns_.begin(), conns_.end());
-  for (auto* c : open)
+  for (auto* c : open) {
+    if (c->ready && c->link)
+      c->link->set_reason(shutting_down);
     close_conn(*c);
+  }
   for (auto* c : dead_)
     delete c;
+  dead_.clear();
+  if (drained_) {
+    auto done = std::move(drained_);
+    drained_ = nullptr;
+    done(drain_forced_);
+  }
   if (public_fd_ >= 0)
     ::close(public_fd_);
+  public_fd_ = -1;
   ::close(wake_);
-  ::close(epoll_);
+  ::close(tick_);
+  mpx_slot_->release(); // closes epoll_
+  mpx_slot_ = nullptr;
 }
 
-basp_guard& basp_guard::client_side() {
-  static basp_guard guard{guard_options{}, "parallel::remote client guard"};
-  return guard;
-}
-
-void basp_guard::post(std::function<void()> fn) {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    posted_.push_back(std::move(fn));
-  }
+bool basp_guard::post(std::function<void()> fn) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (closed_)
+    return false;
+  posted_.push_back(std::move(fn));
   uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_, &one, sizeof(one));
+  return true;
 }
 
 void basp_guard::log(const std::string& line) {
@@ -272,30 +324,14 @@ void basp_guard::log(const std::string& line) {
 
 // -- the loop -----------------------------------------------------------------
 
-void basp_guard::run() {
+void basp_guard::serve_events() {
   epoll_event events[64];
-  auto next_sweep = clock::now() + tick;
-  for (;;) {
-    int n = epoll_wait(epoll_, events, 64, static_cast<int>(ms_left(next_sweep)));
-    for (int i = 0; i < n; ++i)
-      on_event(*static_cast<slot*>(events[i].data.ptr), events[i].events);
-    if (clock::now() >= next_sweep) {
-      sweep();
-      next_sweep = clock::now() + tick;
-    }
-    for (auto* c : dead_)
-      delete c;
-    dead_.clear();
-    std::vector<std::function<void()>> todo;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (stop_)
-        return;
-      todo.swap(posted_);
-    }
-    for (auto& fn : todo)
-      fn();
-  }
+  int n = epoll_wait(epoll_, events, 64, 0);
+  for (int i = 0; i < n && !torn_down_; ++i)
+    on_event(*static_cast<slot*>(events[i].data.ptr), events[i].events);
+  for (auto* c : dead_)
+    delete c;
+  dead_.clear();
 }
 
 void basp_guard::on_event(slot& s, uint32_t events) {
@@ -303,6 +339,19 @@ void basp_guard::on_event(slot& s, uint32_t events) {
     case slot::wake: {
       uint64_t count;
       [[maybe_unused]] auto n = ::read(wake_, &count, sizeof(count));
+      std::vector<std::function<void()>> todo;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        todo.swap(posted_);
+      }
+      for (auto& fn : todo)
+        fn();
+      return;
+    }
+    case slot::tick: {
+      uint64_t count;
+      [[maybe_unused]] auto n = ::read(tick_, &count, sizeof(count));
+      sweep();
       return;
     }
     case slot::public_listener:
@@ -848,7 +897,7 @@ void basp_guard::check_drained() {
 std::size_t basp_guard::drain() {
   auto done = std::make_shared<std::promise<std::size_t>>();
   auto forced = done->get_future();
-  post([this, done] {
+  bool posted = post([this, done] {
     if (public_fd_ >= 0) {
       ::close(public_fd_);
       public_fd_ = -1;
@@ -861,6 +910,8 @@ std::size_t basp_guard::drain() {
       start_drain(*c);
     check_drained();
   });
+  if (!posted)
+    return 0; // closed: nothing left to drain
   return forced.get();
 }
 
@@ -874,8 +925,8 @@ expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
     return fd.error();
   auto bound = local_port(*fd);
   auto name = (host.empty() ? std::string{"*"} : host) + ":" + std::to_string(bound);
-  post([this, fd = *fd, inside_port, tls = std::move(tls), name,
-        local_node = std::move(local_node)] {
+  bool posted = post([this, fd = *fd, inside_port, tls = std::move(tls), name,
+                      local_node = std::move(local_node)] {
     public_fd_ = fd;
     local_node_ = local_node;
     inside_port_ = inside_port;
@@ -887,6 +938,10 @@ expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
     ev.data.ptr = public_slot_.get();
     epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   });
+  if (!posted) {
+    ::close(*fd);
+    return make_error(shutting_down);
+  }
   return bound;
 }
 
@@ -931,8 +986,8 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                : host + ":" + std::to_string(port);
   auto ready = std::make_shared<std::promise<std::string>>();
   auto answer = ready->get_future();
-  post([this, out = *out, lst = *lst, ssl, link, deadline, limits, who, ready,
-        local_node = std::move(local_node)] {
+  bool posted = post([this, out = *out, lst = *lst, ssl, link, deadline, limits,
+                      who, ready, local_node = std::move(local_node)] {
     auto* c = new conn(basp_peer::node, limits, local_node);
     conns_.insert(c);
     c->peer = who;
@@ -947,6 +1002,13 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
     c->ready = [ready](const std::string& why) { ready->set_value(why); };
     pump(*c);
   });
+  if (!posted) {
+    if (ssl != nullptr)
+      SSL_free(ssl);
+    ::close(*out);
+    ::close(*lst);
+    return make_error(shutting_down);
+  }
   // The middleman gets the port only once the node's handshake is here: CAF
   // 0.17.6 closes a connection at its next heartbeat tick unless the peer's
   // handshake arrived by then, and the tick may come at once, so a TLS

@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -18,7 +17,13 @@
 #include "parallel/error.hpp"
 #include "parallel/remote/guard_options.hpp"
 
+namespace caf::io::network {
+class default_multiplexer;
+} // namespace caf::io::network
+
 namespace parallel::remote::detail {
+
+class multiplexer_slot;
 
 /// A client's guarded way to one node: the loopback port its middleman
 /// connects to, and why the guard closed the connection, if it did.
@@ -38,7 +43,7 @@ public:
     return reason_;
   }
 
-  /// @private: set by the guard's thread.
+  /// @private: set on the multiplexer's thread.
   void set_reason(std::string why) {
     std::lock_guard<std::mutex> guard{mtx_};
     reason_ = std::move(why);
@@ -50,12 +55,17 @@ private:
   std::string reason_;
 };
 
-/// One thread with one epoll set, relaying byte streams between untrusted
-/// peers ("outside", over TCP or TLS) and CAF's middleman ("inside", plain
-/// TCP on loopback). Bytes from outside go inside only after `frame_check`
-/// passed them; bytes from inside go out as they are. A connection that
-/// breaks a rule, misses its handshake deadline or stalls mid-frame is
-/// closed on both sides, with one line of log.
+/// One epoll set, relaying byte streams between untrusted peers ("outside",
+/// over TCP or TLS) and CAF's middleman ("inside", plain TCP on loopback).
+/// Bytes from outside go inside only after `frame_check` passed them; bytes
+/// from inside go out as they are. A connection that breaks a rule, misses
+/// its handshake deadline or stalls mid-frame is closed on both sides, with
+/// one line of log.
+///
+/// The epoll set is served by the middleman's own I/O thread (see
+/// `multiplexer_slot`), not by a thread of the guard's: waking a thread per
+/// relayed frame cost more than the relaying. The public functions may be
+/// called from any thread but that one; they hand their work to it.
 ///
 /// On a node (`serve`) the guard owns the public port and connects every
 /// accepted peer to the middleman's loopback port. On a client (`open_link`)
@@ -63,11 +73,19 @@ private:
 /// own for that connection.
 class basp_guard {
 public:
-  /// Starts the thread. `name` starts every log line.
-  basp_guard(guard_options opts, std::string name);
+  /// Joins the loop of `mpx` (a middleman's multiplexer, which must outlive
+  /// the guard, or see it `close`d). `name` starts every log line.
+  basp_guard(caf::io::network::default_multiplexer& mpx, guard_options opts,
+             std::string name);
 
-  /// Closes every connection and stops the thread.
+  /// Closes every connection and leaves the loop (`close`).
   ~basp_guard();
+
+  /// Closes every connection and the public port, ends what waits (such an
+  /// `open_link` fails), and leaves the multiplexer's loop; later calls fail
+  /// or do nothing. Blocks until done, unless called on the multiplexer's
+  /// thread, which does it at once.
+  void close();
 
   basp_guard(const basp_guard&) = delete;
   basp_guard& operator=(const basp_guard&) = delete;
@@ -110,15 +128,15 @@ public:
             const guard_options& limits, std::string local_node,
             const std::shared_ptr<connect_cancel>& cancel = nullptr);
 
-  /// The guard every client of this process shares.
-  static basp_guard& client_side();
-
 private:
   struct conn;
   struct slot;
 
-  void run();
-  void post(std::function<void()> fn);
+  // Handles what the epoll set has now (on the multiplexer's thread).
+  void serve_events();
+  // Runs `fn` on the multiplexer's thread; false once the guard is closed.
+  bool post(std::function<void()> fn);
+  void tear_down();
   void on_event(slot& s, uint32_t events);
   void accept_public();
   void accept_link(conn& c);
@@ -145,14 +163,17 @@ private:
 
   guard_options opts_;
   std::string name_;
+  caf::io::network::default_multiplexer& mpx_;
   int epoll_ = -1;
-  int wake_ = -1;
-  std::thread thread_;
+  int wake_ = -1;                // an eventfd: `post` has work for the loop
+  int tick_ = -1;                // a timerfd: time to check deadlines
   std::mutex mtx_;
   std::vector<std::function<void()>> posted_;
-  bool stop_ = false;
+  bool closed_ = false;
 
-  // Loop thread only.
+  // Multiplexer thread only.
+  multiplexer_slot* mpx_slot_ = nullptr; // owns epoll_
+  bool torn_down_ = false;
   int public_fd_ = -1;
   bool public_paused_ = false;
   std::string public_name_;
@@ -163,6 +184,7 @@ private:
   tls_context public_tls_;
   std::unique_ptr<slot> public_slot_;
   std::unique_ptr<slot> wake_slot_;
+  std::unique_ptr<slot> tick_slot_;
   std::unordered_set<conn*> conns_;
   std::vector<conn*> dead_;
   std::size_t served_ = 0;       // connections accepted on the public port, open

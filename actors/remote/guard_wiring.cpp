@@ -7,7 +7,11 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/binary_serializer.hpp>
+#include <caf/io/basp_broker.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
+
+#include "multiplexer_slot.hpp"
 
 namespace parallel::remote::detail {
 
@@ -42,6 +46,51 @@ expected<std::string> serialized_node(caf::actor_system& sys) {
   return std::string{buf.begin(), buf.end()};
 }
 
+/// The multiplexer a guard of `sys` joins, or why there is none.
+expected<caf::io::network::default_multiplexer*> multiplexer_of(caf::actor_system& sys) {
+  if (auto* mpx = default_multiplexer_of(sys))
+    return mpx;
+  return make_error("the BASP guard needs CAF's default network backend "
+                    "(middleman.network-backend)");
+}
+
+/// The client guard of each actor system that connected to a node. A guard
+/// lives in its system's multiplexer, so it ends with the system's BASP
+/// broker: the broker ends when the middleman stops, on the multiplexer's
+/// thread, before that thread is joined.
+std::mutex client_guards_mtx;
+auto& client_guards = *new std::map<caf::actor_system*, std::shared_ptr<basp_guard>>;
+
+expected<std::shared_ptr<basp_guard>> client_guard(caf::actor_system& sys) {
+  std::shared_ptr<basp_guard> made;
+  {
+    std::lock_guard<std::mutex> guard{client_guards_mtx};
+    if (auto i = client_guards.find(&sys); i != client_guards.end())
+      return i->second;
+    auto mpx = multiplexer_of(sys);
+    if (!mpx)
+      return mpx.error();
+    made = std::make_shared<basp_guard>(**mpx, guard_options{},
+                                        "parallel::remote client guard");
+    client_guards.emplace(&sys, made);
+  }
+  // (Runs at once if the broker ended already.)
+  auto basp = sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+  basp->attach_functor([key = &sys, mine = std::weak_ptr<basp_guard>{made}] {
+    std::shared_ptr<basp_guard> ended;
+    {
+      std::lock_guard<std::mutex> guard{client_guards_mtx};
+      auto i = client_guards.find(key);
+      if (i == client_guards.end() || i->second != mine.lock())
+        return;
+      ended = std::move(i->second);
+      client_guards.erase(i);
+    }
+    ended->close();
+  });
+  return made;
+}
+
 } // namespace
 
 expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts,
@@ -56,8 +105,12 @@ expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts
   auto self = serialized_node(sys);
   if (!self)
     return self.error();
+  auto mpx = multiplexer_of(sys);
+  if (!mpx)
+    return mpx.error();
   node_guard out;
-  out.guard = std::make_unique<basp_guard>(opts.guard, "parallel::remote node guard");
+  out.guard = std::make_unique<basp_guard>(**mpx, opts.guard,
+                                           "parallel::remote node guard");
   auto port = out.guard->serve(opts.host, opts.port, inside_port, std::move(ctx),
                                std::move(*self));
   if (!port)
@@ -81,9 +134,11 @@ guard_link(caf::actor_system& sys, const node_address& addr,
   auto self = serialized_node(sys);
   if (!self)
     return self.error();
-  return basp_guard::client_side().open_link(addr.host, addr.port, std::move(ctx),
-                                             deadline, limits, std::move(*self),
-                                             cancel);
+  auto guard = client_guard(sys);
+  if (!guard)
+    return guard.error();
+  return (*guard)->open_link(addr.host, addr.port, std::move(ctx), deadline, limits,
+                             std::move(*self), cancel);
 }
 
 } // namespace parallel::remote::detail
