@@ -594,6 +594,34 @@ TEST_CASE("a cluster that goes away stops its reconnect attempt at once") {
   n1.kill(SIGCONT);
 }
 
+TEST_CASE("the guards of a node and of a client start no thread") {
+  // Both are served by the middleman's I/O thread (multiplexer_slot.hpp): a
+  // guard thread would wake up for every frame it relays. One actor system
+  // here is both a node and a client of another node's process.
+  test::node_process n1;
+  client c;
+  auto threads = [] {
+    std::ifstream in{"/proc/self/status"};
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("Threads:", 0) == 0)
+        return std::stoi(line.substr(8));
+    return -1;
+  };
+  auto before = threads();
+  auto started = remote::node::start(*c.sys, examples::make_registry(),
+                                     {.host = "127.0.0.1", .port = 0});
+  REQUIRE(started);
+  auto nodes = c.connect({&n1});
+  parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(col, examples::pid);
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(got->front() == static_cast<int32_t>(n1.pid()));
+  CHECK(threads() == before);
+  started->stop();
+  CHECK(started->wait_stopped(std::chrono::milliseconds(10000)));
+}
+
 TEST_CASE("cancelling the group cancels its tasks on the nodes") {
   test::node_process n1;
   client c;
