@@ -960,7 +960,8 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                       clock::time_point deadline, const guard_options& limits,
                       std::string local_node,
                       const std::shared_ptr<connect_cancel>& cancel) {
-  auto out = tcp_connect_before(host, port, deadline);
+  auto out = tcp_connect_before(host, port, deadline,
+                                cancel ? cancel->readable_at_cancel() : -1);
   if (!out)
     return out.error();
   auto lst = tcp_listen("127.0.0.1", 0, 4);

@@ -39,10 +39,13 @@ long ms_left(clock::time_point deadline) {
 /// Opens (and closes) a TCP connection to `addr` before `deadline`, so that a
 /// node that is not there fails fast and a black-holed address fails in
 /// bounded time, without CAF's connect blocking its middleman for the OS's
-/// full SYN timeout. Returns "" or why it failed.
+/// full SYN timeout; `cancel` (if any) ends the wait early. Returns "" or
+/// why it failed.
 std::string tcp_probe(const node_address& addr, clock::time_point deadline,
-                      milliseconds total) {
-  auto fd = detail::tcp_connect_before(addr.host, addr.port, deadline);
+                      milliseconds total,
+                      const std::shared_ptr<detail::connect_cancel>& cancel) {
+  auto fd = detail::tcp_connect_before(addr.host, addr.port, deadline,
+                                       cancel ? cancel->readable_at_cancel() : -1);
   if (fd) {
     ::close(*fd);
     return {};
@@ -57,8 +60,8 @@ error connect_error(const node_address& addr, const std::string& why) {
 }
 
 /// Connects to one node: TCP probe, then CAF's (and TLS's) handshake, all
-/// before `deadline`; `cancel` (if any) ends the wait for the node's
-/// handshake early.
+/// before `deadline`; `cancel` (if any) ends the waits for the node (TCP
+/// and its handshake) early.
 expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& addr,
                                  clock::time_point deadline, milliseconds total,
                                  const guard_options& limits,
@@ -84,7 +87,7 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
                                  clock::time_point deadline, milliseconds total,
                                  const guard_options& limits,
                                  const std::shared_ptr<detail::connect_cancel>& cancel) {
-  if (auto why = tcp_probe(addr, deadline, total); !why.empty())
+  if (auto why = tcp_probe(addr, deadline, total, cancel); !why.empty())
     return connect_error(addr, why);
   bool tls = detail::tls_of(sys).enabled();
   // The middleman reaches the node through the BASP guard, which speaks TLS

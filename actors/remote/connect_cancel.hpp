@@ -6,6 +6,9 @@
 #include <map>
 #include <mutex>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 namespace parallel::remote::detail {
 
 /// Stops a client's connect attempts that are still waiting for a node:
@@ -15,6 +18,23 @@ namespace parallel::remote::detail {
 /// until its connect timeout.
 class connect_cancel {
 public:
+  connect_cancel() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  }
+
+  ~connect_cancel() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  connect_cancel(const connect_cancel&) = delete;
+  connect_cancel& operator=(const connect_cancel&) = delete;
+
+  /// A descriptor that becomes readable at `cancel` and stays so, for a
+  /// blocking wait (a TCP connect) to `poll` beside its own.
+  int readable_at_cancel() const noexcept {
+    return fd_;
+  }
+
   /// Runs `fn` at `cancel`, or at once if that ran already. Returns an id
   /// for `forget`.
   std::size_t on_cancel(std::function<void()> fn) {
@@ -42,11 +62,14 @@ public:
       cancelled_ = true;
       fns.swap(fns_);
     }
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(fd_, &one, sizeof(one));
     for (auto& [id, fn] : fns)
       fn();
   }
 
 private:
+  int fd_;
   std::mutex mtx_;
   bool cancelled_ = false;
   std::size_t next_ = 0;

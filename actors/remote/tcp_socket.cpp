@@ -20,8 +20,10 @@ using clock = std::chrono::steady_clock;
 
 constexpr const char* timed_out_text = "no answer (timed out)";
 
-/// What `use` returns to stop trying further addresses: the deadline passed.
+/// What `use` returns to stop trying further addresses: the deadline passed,
+/// or the attempt was cancelled.
 constexpr int give_up = -1;
+constexpr int cancelled = -2;
 
 int ms_left(clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline
@@ -57,9 +59,9 @@ expected<int> on_first_address(const char* host, uint16_t port, int flags, Use u
       return fd;
     }
     ::close(fd);
-    if (err == give_up) {
+    if (err == give_up || err == cancelled) {
       freeaddrinfo(res);
-      return make_error(timed_out_text);
+      return make_error(err == give_up ? timed_out_text : "cancelled");
     }
     why = std::strerror(err);
   }
@@ -70,19 +72,21 @@ expected<int> on_first_address(const char* host, uint16_t port, int flags, Use u
 } // namespace
 
 expected<int> tcp_connect_before(const std::string& host, uint16_t port,
-                                 clock::time_point deadline) {
+                                 clock::time_point deadline, int cancel_fd) {
   return on_first_address(host.c_str(), port, 0, [&](int fd, const addrinfo& ai) {
     int err = ::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
       // Non-blocking, so that an address that never answers costs at most
       // the time left, not the system's SYN timeout.
-      pollfd p{fd, POLLOUT, 0};
+      pollfd p[2] = {{fd, POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
       int n;
       do {
-        n = ::poll(&p, 1, ms_left(deadline));
+        n = ::poll(p, cancel_fd >= 0 ? 2 : 1, ms_left(deadline));
       } while (n < 0 && errno == EINTR);
       if (n == 0)
         return give_up;
+      if (p[1].revents != 0)
+        return cancelled;
       socklen_t len = sizeof(err);
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
     }

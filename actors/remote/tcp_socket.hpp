@@ -13,10 +13,12 @@ namespace parallel::remote::detail {
 /// A non-blocking TCP socket connected to `host`:`port` (each address the
 /// name resolves to, in turn) before `deadline`, with TCP_NODELAY set; or
 /// why not: "cannot resolve host: ...", "no answer (timed out)" once the
-/// deadline passed, or the system's reason for the last address tried. The
-/// caller owns (and closes) the descriptor.
+/// deadline passed, "cancelled" once `cancel_fd` (if not -1) became
+/// readable, or the system's reason for the last address tried. The caller
+/// owns (and closes) the descriptor.
 expected<int> tcp_connect_before(const std::string& host, uint16_t port,
-                                 std::chrono::steady_clock::time_point deadline);
+                                 std::chrono::steady_clock::time_point deadline,
+                                 int cancel_fd = -1);
 
 /// Whether `err` (from `tcp_connect_before`) says the deadline passed.
 bool timed_out(const error& err);

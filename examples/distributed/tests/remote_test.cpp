@@ -57,9 +57,10 @@ std::string cert(const std::string& name) {
   return std::string{TEST_CERTS_DIR} + "/" + name;
 }
 
-/// The local ports of the established IPv4 connections to 127.0.0.1:`port`
-/// (from /proc/net/tcp: connections of this test to that node).
-std::set<unsigned> established_to(uint16_t port) {
+/// The local ports of the IPv4 connections to 127.0.0.1:`port` in `state`
+/// (from /proc/net/tcp, in its hex notation: "01" established, "02"
+/// SYN_SENT).
+std::set<unsigned> connections_to(uint16_t port, const std::string& state_wanted) {
   std::set<unsigned> out;
   std::ifstream in{"/proc/net/tcp"};
   std::string line;
@@ -71,11 +72,16 @@ std::set<unsigned> established_to(uint16_t port) {
     auto port_of = [](const std::string& addr) {
       return static_cast<unsigned>(std::stoul(addr.substr(addr.find(':') + 1), nullptr, 16));
     };
-    if (state == "01" && remote_addr.rfind("0100007F:", 0) == 0
+    if (state == state_wanted && remote_addr.rfind("0100007F:", 0) == 0
         && port_of(remote_addr) == port)
       out.insert(port_of(local));
   }
   return out;
+}
+
+/// The local ports of the established connections to 127.0.0.1:`port`.
+std::set<unsigned> established_to(uint16_t port) {
+  return connections_to(port, "01");
 }
 
 /// Connects `c` to `node` while the node is stopped (SIGSTOP) for ten of the
@@ -592,6 +598,58 @@ TEST_CASE("a cluster that goes away stops its reconnect attempt at once") {
     // attempt, the actor system would wait for it for 600 s (ctest's
     // timeout of 120 s fails the case).
   n1.kill(SIGCONT);
+}
+
+TEST_CASE("a cluster that goes away stops a reconnect attempt stuck in its TCP connect") {
+  // A listener whose accept queue is full drops every SYN: the attempt's
+  // TCP connect gets no answer at all, as with a black-holed address. It
+  // stays so until the client is gone (closing it would refuse the next SYN).
+  test::node_process n1;
+  auto port = n1.port();
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int hole = -1;
+  std::vector<int> queued; // connections that fill its accept queue
+  {
+    client c;
+    remote::connect_options opts;
+    opts.timeout = 600s; // how long a reconnect attempt may wait for the node
+    opts.reconnect_max_backoff = 200ms;
+    auto nodes = c.connect({&n1}, opts);
+    n1.kill(SIGKILL);
+    REQUIRE(eventually([&] { return !nodes.alive(0); }));
+    hole = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(hole, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    REQUIRE(bind(hole, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+    REQUIRE(listen(hole, 0) == 0);
+    for (int i = 0; i < 3; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+      queued.push_back(fd);
+    }
+    std::set<unsigned> ours;
+    for (int fd : queued) {
+      sockaddr_in local{};
+      socklen_t len = sizeof(local);
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+      ours.insert(ntohs(local.sin_port));
+    }
+    // Wait for an attempt's SYN that got no answer (state SYN_SENT).
+    REQUIRE(eventually([&] {
+      for (auto p : connections_to(port, "02"))
+        if (ours.count(p) == 0)
+          return true;
+      return false;
+    }));
+  } // The cluster, then the actor system go away: without cancelling the
+    // TCP connect, the actor system would wait for it for 600 s (ctest's
+    // timeout of 120 s fails the case).
+  for (int fd : queued)
+    ::close(fd);
+  ::close(hole);
 }
 
 TEST_CASE("the guards of a node and of a client start no thread") {
