@@ -8,10 +8,10 @@
 # without the guard). Each round runs every DIR in turn against a fresh node
 # on loopback:
 #   throughput  distributed-bench --windows 1,64: tasks per second;
-#   cpu         distributed-bench --windows 1 --tasks 4000 with both
+#   cpu         distributed-bench --windows 1 --tasks 2000 with both
 #               processes under `perf stat`: CPU time and context switches
-#               per round trip (8,000: the library's and the hand-written
-#               CAF loop's).
+#               per round trip (12,000: three rounds of 2,000 each by the
+#               library and by the hand-written CAF loop).
 set -euo pipefail
 mode=$1 rounds=$2
 shift 2
@@ -54,7 +54,7 @@ for r in $(seq 1 "$rounds"); do
       sleep 0.2
       perf stat -x, -e context-switches,task-clock -o "$tmp/client.stat" \
         "$dir/distributed-bench" --nodes "127.0.0.1:$node_port" --windows 1 \
-        --tasks 4000 > "$tmp/bench.out"
+        --tasks 2000 > "$tmp/bench.out"
       kill -INT "$perf_pid"
       wait "$perf_pid" 2>/dev/null || true
       python3 - "$dir" "$load" "$tmp" <<'PY'
@@ -67,8 +67,9 @@ def stat(f, ev):
 cpu_ms = stat("node", "task-clock") + stat("client", "task-clock")
 switches = stat("node", "context-switches") + stat("client", "context-switches")
 rate = re.search(r"library (\d+)", open(f"{tmp}/bench.out").read()).group(1)
-print(f"{d} load {load}: library {rate}/s, CPU {cpu_ms / 8000 * 1000:.0f} us "
-      f"and {switches / 8000:.1f} context switches per round trip")
+trips = 3 * 2 * 2000
+print(f"{d} load {load}: library {rate}/s, CPU {cpu_ms / trips * 1000:.0f} us "
+      f"and {switches / trips:.1f} context switches per round trip")
 PY
     fi
     stop_node
