@@ -2,10 +2,13 @@
 // against a hand-written CAF request loop sending the same wire messages.
 //
 //   distributed-bench [--nodes HOST:PORT,...] [--tasks N] [--windows 1,16,64,256]
+//                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]
 //
 // Without --nodes it starts one parallel-node process on loopback (the one
-// built next to it) and stops it at the end. Each figure is the best of three
-// runs; one line per figure.
+// built next to it) and stops it at the end. With the --tls options it
+// speaks TLS to the nodes (which --nodes must then name: nodes started with
+// their own --tls options). Each figure is the best of three runs; one line
+// per figure.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -116,12 +119,38 @@ double run_library(caf::actor_system& sys, const remote::cluster& nodes,
   return n / secs;
 }
 
-std::vector<std::size_t> parse_list(const std::string& text) {
+constexpr const char* usage_text =
+  "usage: distributed-bench [--nodes HOST:PORT,...] [--tasks N]"
+  " [--windows 1,16,64,256]\n"
+  "                         [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n";
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "distributed-bench: " << why << "\n" << usage_text;
+  std::exit(2);
+}
+
+/// A positive count, or a usage error naming `opt`.
+std::size_t count(const std::string& opt, const std::string& text) {
+  std::size_t used = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || n == 0 || text[0] == '-')
+    usage(opt + " takes positive whole numbers, not \"" + text + "\"");
+  return n;
+}
+
+std::vector<std::size_t> parse_list(const std::string& opt, const std::string& text) {
   std::vector<std::size_t> out;
   std::stringstream in{text};
   std::string item;
   while (std::getline(in, item, ','))
-    out.push_back(std::stoul(item));
+    out.push_back(count(opt, item));
+  if (out.empty())
+    usage(opt + " needs at least one number");
   return out;
 }
 
@@ -131,20 +160,35 @@ int main(int argc, char** argv) {
   std::string nodes_arg;
   std::size_t tasks = 20000;
   std::vector<std::size_t> windows{1, 16, 64, 256};
-  for (int i = 1; i + 1 < argc; i += 2) {
+  remote::network_options net;
+  for (int i = 1; i < argc; i += 2) {
     std::string opt = argv[i];
-    if (opt == "--nodes")
-      nodes_arg = argv[i + 1];
-    else if (opt == "--tasks")
-      tasks = std::stoul(argv[i + 1]);
-    else if (opt == "--windows")
-      windows = parse_list(argv[i + 1]);
-    else {
-      std::cerr << "usage: distributed-bench [--nodes HOST:PORT,...] [--tasks N]"
-                   " [--windows 1,16,64,256]\n";
-      return 2;
+    if (opt == "--help" || opt == "-h") {
+      std::cout << usage_text;
+      return 0;
     }
+    if (i + 1 >= argc)
+      usage(opt + " needs a value (or is unknown)");
+    std::string val = argv[i + 1];
+    if (opt == "--nodes")
+      nodes_arg = val;
+    else if (opt == "--tasks")
+      tasks = count(opt, val);
+    else if (opt == "--windows")
+      windows = parse_list(opt, val);
+    else if (opt == "--tls-cert")
+      net.tls.certificate = val;
+    else if (opt == "--tls-key")
+      net.tls.key = val;
+    else if (opt == "--tls-ca")
+      net.tls.ca_file = val;
+    else
+      usage("unknown option " + opt);
   }
+  if (auto err = remote::check_tls(net.tls))
+    usage(parallel::message(err));
+  if (net.tls.enabled() && nodes_arg.empty())
+    usage("with --tls-*, --nodes must name nodes that use TLS");
   std::unique_ptr<test::node_process> own_node;
   if (nodes_arg.empty()) {
     own_node = std::make_unique<test::node_process>(
@@ -153,7 +197,7 @@ int main(int argc, char** argv) {
   }
   auto reg = examples::make_registry();
   caf::actor_system_config cfg;
-  remote::configure(cfg, *reg);
+  remote::configure(cfg, *reg, net);
   caf::actor_system sys{cfg};
   auto nodes = remote::cluster::connect(sys, nodes_arg);
   if (!nodes) {
