@@ -12,19 +12,28 @@
 #               processes under `perf stat`: CPU time and context switches
 #               per round trip (12,000: three rounds of 2,000 each by the
 #               library and by the hand-written CAF loop).
+# With TLS_CERTS=DIR (holding ca.pem, node.pem/.key and client.pem/.key, as
+# the build's examples/distributed/test-certs), nodes and clients use TLS.
 set -euo pipefail
 mode=$1 rounds=$2
 shift 2
+node_tls=() client_tls=()
+if [ -n "${TLS_CERTS:-}" ]; then
+  node_tls=(--tls-cert "$TLS_CERTS/node.pem" --tls-key "$TLS_CERTS/node.key"
+            --tls-ca "$TLS_CERTS/ca.pem")
+  client_tls=(--tls-cert "$TLS_CERTS/client.pem" --tls-key "$TLS_CERTS/client.key"
+              --tls-ca "$TLS_CERTS/ca.pem")
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 start_node() { # DIR -> sets node_pid, node_port
   "$1/parallel-node" --heartbeat 100 --connection-timeout 1000 --port 0 \
-    --max-in-flight 0 > "$tmp/node.out" 2>&1 &
+    --max-in-flight 0 "${node_tls[@]}" > "$tmp/node.out" 2>&1 &
   node_pid=$!
   node_port=""
   for _ in $(seq 1 50); do
-    node_port=$(head -1 "$tmp/node.out")
+    node_port=$(head -1 "$tmp/node.out" 2>/dev/null || true)
     [ -n "$node_port" ] && return
     sleep 0.1
   done
@@ -47,14 +56,15 @@ for r in $(seq 1 "$rounds"); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     if [ "$mode" = throughput ]; then
       echo "== $dir round $r load $load"
-      "$dir/distributed-bench" --nodes "127.0.0.1:$node_port" --windows 1,64
+      "$dir/distributed-bench" --nodes "127.0.0.1:$node_port" --windows 1,64 \
+        "${client_tls[@]}"
     else
       perf stat -x, -e context-switches,task-clock -p "$node_pid" -o "$tmp/node.stat" &
       perf_pid=$!
       sleep 0.2
       perf stat -x, -e context-switches,task-clock -o "$tmp/client.stat" \
         "$dir/distributed-bench" --nodes "127.0.0.1:$node_port" --windows 1 \
-        --tasks 2000 > "$tmp/bench.out"
+        --tasks 2000 "${client_tls[@]}" > "$tmp/bench.out"
       kill -INT "$perf_pid"
       wait "$perf_pid" 2>/dev/null || true
       python3 - "$dir" "$load" "$tmp" <<'PY'
