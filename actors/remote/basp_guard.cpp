@@ -240,8 +240,11 @@ basp_guard::~basp_guard() {
 
 void basp_guard::close() {
   {
+    // Only a finished teardown lets us go: one under way on the
+    // multiplexer's thread still uses this object, and the teardown
+    // dispatched below runs after it.
     std::lock_guard<std::mutex> guard{mtx_};
-    if (closed_)
+    if (torn_down_done_)
       return;
   }
   if (std::this_thread::get_id() == mpx_.thread_id()) {
@@ -293,6 +296,8 @@ void basp_guard::tear_down() {
   ::close(tick_);
   mpx_slot_->release(); // closes epoll_
   mpx_slot_ = nullptr;
+  std::lock_guard<std::mutex> guard{mtx_};
+  torn_down_done_ = true;
 }
 
 bool basp_guard::post(std::function<void()> fn) {

@@ -169,7 +169,8 @@ private:
   int tick_ = -1;                // a timerfd: time to check deadlines
   std::mutex mtx_;
   std::vector<std::function<void()>> posted_;
-  bool closed_ = false;
+  bool closed_ = false;         // refuses `post`
+  bool torn_down_done_ = false; // `tear_down` finished
 
   // Multiplexer thread only.
   multiplexer_slot* mpx_slot_ = nullptr; // owns epoll_
