@@ -1,5 +1,6 @@
-// Edge cases of the BASP guard: a guard that ends before it entered CAF's
-// multiplexer loop, and a peer that never reads (hidden: not handled yet).
+// Edge cases of the BASP guard: a node that closes in the middle of its
+// handshake, a guard that ends before it entered CAF's multiplexer loop, and
+// a peer that never reads (hidden: not handled yet).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -195,4 +197,52 @@ TEST_CASE("a guard closed on the multiplexer's thread before it entered the loop
   auto got = col.wait();
   REQUIRE(got);
   CHECK(got->front() == 3);
+}
+
+TEST_CASE("a node that closes in the middle of its handshake fails the connect at once") {
+  // A fake node that sends the first 20 bytes of a server_handshake header
+  // and closes. The client guard holds what arrived for the middleman (which
+  // connects only once the handshake is whole); it must still see that the
+  // node is gone, not wait for the connect timeout.
+  int lst = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(lst, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  REQUIRE(::listen(lst, 8) == 0);
+  socklen_t len = sizeof(sa);
+  getsockname(lst, reinterpret_cast<sockaddr*>(&sa), &len);
+  auto where = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  int wake[2];
+  REQUIRE(::pipe(wake) == 0);
+  std::thread fake([&] {
+    // Every connection (the client's TCP probe, then its guard's) gets the
+    // partial header, then a close.
+    auto start = frame(0, 0, 0, 0, 0, std::vector<char>(58));
+    for (;;) {
+      pollfd p[2] = {{lst, POLLIN, 0}, {wake[0], POLLIN, 0}};
+      ::poll(p, 2, -1);
+      if (p[1].revents != 0)
+        return;
+      int fd = ::accept4(lst, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0)
+        continue;
+      ::send(fd, start.data(), 20, MSG_NOSIGNAL);
+      ::close(fd);
+    }
+  });
+  std::string why;
+  {
+    client c;
+    auto nodes = remote::cluster::connect(*c.sys, where, {60000ms});
+    REQUIRE(!nodes);
+    why = parallel::message(nodes.error());
+  }
+  ::write(wake[1], "x", 1);
+  fake.join();
+  ::close(wake[0]);
+  ::close(wake[1]);
+  ::close(lst);
+  CHECK(why == "cannot connect to node " + where
+                 + ": the node closed the connection before its handshake");
 }
