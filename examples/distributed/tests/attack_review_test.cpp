@@ -343,3 +343,27 @@ TEST_CASE("review: node start and stop in a loop, in one process", "[.review]") 
     }
   });
 }
+
+TEST_CASE("review: a client goes away with tasks in flight on a stopped node", "[.review]") {
+  test::node_process n1;
+  for (auto net_timeout : {1000, 5000}) {
+    auto t0 = std::chrono::steady_clock::now();
+    within(60s, "~group, ~cluster and ~actor_system with tasks on a stopped node", [&] {
+      auto net = test::test_net();
+      net.connection_timeout = std::chrono::milliseconds(net_timeout);
+      client c{net};
+      auto nodes = c.connect({&n1});
+      parallel::collect_with_errs<int32_t> col(
+        remote::spread(parallel::unlimited(*c.sys), nodes));
+      for (int i = 0; i < 16; ++i)
+        remote::go_remote(col, examples::sleep, int32_t{60000});
+      n1.kill(SIGSTOP);
+      // col, nodes and the system go away here, tasks in flight.
+    });
+    n1.kill(SIGCONT);
+    std::cout << "[review] client with 16 tasks on a stopped node (connection timeout "
+              << net_timeout << " ms) went away in "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
+              << " s\n";
+  }
+}
