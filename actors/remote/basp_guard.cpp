@@ -566,6 +566,13 @@ void basp_guard::pump(conn& c) {
   }
   if (c.dead)
     return;
+  if (c.out_eof && c.ready) {
+    // Client side: the node left before its handshake was whole. Its bytes
+    // wait for a middleman that connects only after the handshake, so no
+    // side is left to hand them to.
+    close_conn(c);
+    return;
+  }
   // One side left: hand the other what is left for it, then close.
   bool peer_gone = c.out_eof && (c.to_in.empty() || c.in_eof);
   bool inside_done = c.in_eof && (c.to_out.empty() || c.out_eof);

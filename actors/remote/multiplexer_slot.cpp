@@ -14,11 +14,22 @@ multiplexer_slot::multiplexer_slot(caf::io::network::default_multiplexer& mpx,
 }
 
 void multiplexer_slot::enter() {
+  if (released_) {
+    // Released before its (dispatched) entry ran: it never joined the loop.
+    delete this;
+    return;
+  }
+  entered_ = true;
   backend().add(operation::read, fd(), this);
 }
 
 void multiplexer_slot::release() {
   released_ = true;
+  // The owner may release it on this thread before the entry it dispatched
+  // ran (a client guard closes when its system's BASP broker ends, which
+  // can come first): then `enter` frees it.
+  if (!entered_)
+    return;
   // CAF applies additions and removals after the current round. If the
   // addition is still pending (eventbf() is set once it is applied), the
   // removal cancels it and CAF forgets this handler at once; otherwise CAF

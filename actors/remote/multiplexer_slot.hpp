@@ -27,11 +27,12 @@ public:
   multiplexer_slot(caf::io::network::default_multiplexer& mpx, int epoll_fd,
                    std::function<void()> ready);
 
-  /// Adds the epoll descriptor to the multiplexer's set.
+  /// Adds the epoll descriptor to the multiplexer's set; if `release` came
+  /// first, frees this object instead.
   void enter();
 
-  /// Leaves the loop, closes the epoll descriptor and frees this object.
-  /// `ready` is not called again.
+  /// Leaves the loop, closes the epoll descriptor and frees this object
+  /// (after `enter`, if that has not run yet). `ready` is not called again.
   void release();
 
   void handle_event(caf::io::network::operation op) override;
@@ -42,6 +43,7 @@ private:
   ~multiplexer_slot() override = default;
 
   std::function<void()> ready_;
+  bool entered_ = false;
   bool released_ = false;
 };
 
