@@ -143,6 +143,7 @@ private:
   void start_inside(conn& c);
   void pump(conn& c);
   bool read_outside(conn& c);
+  static bool answers_pile_up(const conn& c);
   bool bind_peer(conn& c);
   void tell_ready(conn& c, const std::string& why);
   bool read_inside(conn& c);

@@ -1,6 +1,6 @@
 // Attack review of the guard on the middleman's thread (ab34d1a): scenarios
-// that held, kept to be run again by hand (hidden: [.review]; each prints
-// what happened and aborts with "HANG:" if a step does not return).
+// that held, kept as tests ([review]; each prints what happened and aborts
+// with "HANG:" if a step does not return).
 //   parallel-remote-tests "[review]" -s
 // Real parallel-node processes and fake nodes (a relay in front of a real
 // node that passes only part of its bytes) on loopback.
@@ -217,7 +217,7 @@ std::size_t server_handshake_size(uint16_t node_port) {
 
 } // namespace
 
-TEST_CASE("review: fake nodes against cluster::connect", "[.review]") {
+TEST_CASE("review: fake nodes against cluster::connect", "[review]") {
   test::node_process n1;
   auto hs = server_handshake_size(n1.port());
   struct plan {
@@ -254,7 +254,7 @@ TEST_CASE("review: fake nodes against cluster::connect", "[.review]") {
   }
 }
 
-TEST_CASE("review: destroying a client while its node is stopped", "[.review]") {
+TEST_CASE("review: destroying a client while its node is stopped", "[review]") {
   test::node_process n1;
   within(60s, "~cluster and ~actor_system with a stopped node", [&] {
     client c;
@@ -279,7 +279,7 @@ TEST_CASE("review: destroying a client while its node is stopped", "[.review]") 
   n1.kill(SIGCONT);
 }
 
-TEST_CASE("review: many actor systems connect and go away", "[.review]") {
+TEST_CASE("review: many actor systems connect and go away", "[review]") {
   test::node_process n1;
   auto round = [&](int i) {
     client c;
@@ -317,7 +317,7 @@ TEST_CASE("review: many actor systems connect and go away", "[.review]") {
   });
 }
 
-TEST_CASE("review: node start and stop in a loop, in one process", "[.review]") {
+TEST_CASE("review: node start and stop in a loop, in one process", "[review]") {
   within(300s, "node loop", [&] {
     for (int i = 0; i < 20; ++i) {
       client server;
@@ -344,7 +344,7 @@ TEST_CASE("review: node start and stop in a loop, in one process", "[.review]") 
   });
 }
 
-TEST_CASE("review: a client goes away with tasks in flight on a stopped node", "[.review]") {
+TEST_CASE("review: a client goes away with tasks in flight on a stopped node", "[review]") {
   test::node_process n1;
   for (auto net_timeout : {1000, 5000}) {
     auto t0 = std::chrono::steady_clock::now();

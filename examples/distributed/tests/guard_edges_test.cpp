@@ -74,19 +74,14 @@ bool read_exact(int fd, char* p, std::size_t n) {
 // Hidden ([.slow-reader]): fails until the guard applies back-pressure to a
 // peer that does not read (see the comment inside). Run it with
 //   parallel-remote-tests "[slow-reader]"
-TEST_CASE("the guard stops reading a peer that does not read its answers",
-          "[.slow-reader]") {
+TEST_CASE("the guard stops reading a peer that does not read its answers") {
   // CAF's middleman answers each request to an actor that does not exist
   // with an error (sync_request_bouncer) and buffers, without bound, what
-  // it cannot write. The guard stops reading the middleman's side of a
-  // connection at its high-water mark but keeps reading the peer, so a
-  // handshaken peer that sends such requests and never reads makes the
-  // node's middleman buffer every answer (measured: 245 MiB of requests in
-  // 30 s, node VmRSS 10 MB -> 395 MB). Wanted: the peer's sending stalls
-  // long before its budget is out. (Pausing the peer while the guard's
-  // queue for it is full bounds this, 12 MiB taken, VmRSS +0.7 MB, but it
-  // would also hold back the heartbeats of a client that reads slowly while
-  // a large answer goes out, and the node's CAF would drop it.)
+  // it cannot write. A handshaken peer that sends such requests and never
+  // reads made the node's middleman buffer every answer (measured before
+  // the guard paused such a peer: 245 MiB of requests in 30 s, node VmRSS
+  // 10 MB -> 395 MB). Now the peer's sending stalls long before its budget
+  // is out (12 MiB taken, VmRSS +0.7 MB).
   test::node_process n1;
   client c; // serializes the frames
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
