@@ -452,7 +452,7 @@ void basp_guard::accept_public() {
       ::close(fd);
       continue;
     }
-    if (handshaking_ >= opts_.max_handshaking) {
+    if (handshaking_ >= opts_.max_handshaking && !evict_oldest_handshaking()) {
       log("refused " + who + ": " + std::to_string(handshaking_)
           + " connections still in their handshake (the limit)");
       ::close(fd);
@@ -488,6 +488,25 @@ void basp_guard::accept_public() {
     }
     pump(*c);
   }
+}
+
+bool basp_guard::evict_oldest_handshaking() {
+  // The newcomer gets the place of the connection that has waited longest
+  // for its handshake. Refusing newcomers instead would let an attacker
+  // who renews silent connections before their deadline keep every new
+  // client out; now it has to open `max_handshaking` connections within
+  // one client's handshake to push that client out.
+  conn* oldest = nullptr;
+  for (auto* c : conns_)
+    if (c->served && c->counted_handshaking
+        && (oldest == nullptr || c->handshake_deadline < oldest->handshake_deadline))
+      oldest = c;
+  if (oldest == nullptr)
+    return false;
+  fail(*oldest, "the oldest of " + std::to_string(handshaking_)
+                  + " connections still in their handshake (the limit), "
+                    "closed to make room for a new one");
+  return true;
 }
 
 void basp_guard::accept_link(conn& c) {

@@ -139,6 +139,8 @@ private:
   void tear_down();
   void on_event(slot& s, uint32_t events);
   void accept_public();
+  // Closes the served connection longest in its handshake; false if none.
+  bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);
   void pump(conn& c);

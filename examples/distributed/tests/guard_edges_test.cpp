@@ -241,3 +241,30 @@ TEST_CASE("a node that closes in the middle of its handshake fails the connect a
   CHECK(why == "cannot connect to node " + where
                  + ": the node closed the connection before its handshake");
 }
+
+TEST_CASE("silent connections at the handshake cap do not keep a new client out") {
+  // Before, a node refused every connection over `max_handshaking` while
+  // that many sat in their handshake: an attacker renewing silent
+  // connections before their deadline kept new clients out for as long as
+  // it went on. Now a newcomer takes the place of the oldest one.
+  test::node_process n1{{"--max-handshaking", "4"}};
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(n1.port());
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> silent;
+  for (int i = 0; i < 8; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+    silent.push_back(fd);
+  }
+  client c;
+  auto nodes = c.connect({&n1});
+  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(col, examples::echo, int64_t{7});
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(got->front() == 7);
+  for (int fd : silent)
+    ::close(fd);
+}
