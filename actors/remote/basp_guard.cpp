@@ -82,11 +82,6 @@ std::string peer_name(const sockaddr* sa) {
   return "[" + std::string{host} + "]:" + std::to_string(port);
 }
 
-long ms_left(clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
-  return std::max<long>(0, left.count());
-}
-
 /// A byte queue: append at the back, consume from the front.
 struct byte_queue {
   std::vector<char> buf;
