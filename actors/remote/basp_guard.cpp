@@ -79,7 +79,12 @@ std::string peer_name(const sockaddr* sa) {
     inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
     port = ntohs(in6->sin6_port);
   }
-  return "[" + std::string{host} + "]:" + std::to_string(port);
+  // (Appended piece by piece: GCC 12 warns, wrongly, about "[" + string.)
+  std::string name{"["};
+  name += host;
+  name += "]:";
+  name += std::to_string(port);
+  return name;
 }
 
 /// A byte queue: append at the back, consume from the front.
