@@ -130,14 +130,19 @@ group_state::take_requests(requester_record& rec) {
   return std::move(rec.inbox);
 }
 
-void group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
+bool group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
                                 std::optional<task_outcome> outcome,
                                 bool started) {
   auto lane = t->lane;
   bool retry = outcome == task_outcome::retry;
   if (!retry && lane == 0)
     t.reset(); // the closure dies outside the lock
-  update([&](actions& a) {
+  // update(), inlined: the caller hears here, not by `finished_atom`, that
+  // this finished the group, if it is a reducer.
+  actions a;
+  bool told = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
     if (rec.load-- == requester_record::capacity && !retired_)
       open_requesters_.push_back(&rec);
     end_locked(lane);
@@ -165,7 +170,18 @@ void group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
     auto i = std::find(a.wake_requesters.begin(), a.wake_requesters.end(), rec.self);
     if (i != a.wake_requesters.end())
       a.wake_requesters.erase(i);
-  });
+    auto self = rec.self; // finishing retires the records (drops `self`)
+    check_finished_locked(a);
+    if (a.finishing && rec.reduces && self) {
+      auto j = std::find(a.finished.begin(), a.finished.end(), self);
+      if (j != a.finished.end()) {
+        a.finished.erase(j);
+        told = true;
+      }
+    }
+  }
+  perform(a);
+  return told;
 }
 
 void group_state::fail_unrouted(

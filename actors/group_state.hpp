@@ -186,8 +186,9 @@ public:
 
   /// A request task of `rec` ended (or was never sent: `started == false`).
   /// Requests this hands to `rec` itself are not announced by a message:
-  /// the requester takes them right after.
-  void finish_request(requester_record& rec, std::unique_ptr<task> t,
+  /// the requester takes them right after. Returns true if this finished
+  /// the group and `rec` reduces: it hears so here, not by `finished_atom`.
+  bool finish_request(requester_record& rec, std::unique_ptr<task> t,
                       std::optional<task_outcome> outcome, bool started = true);
 
   /// The context was cancelled: drop queued tasks.

@@ -7,34 +7,34 @@
 
 namespace parallel::detail {
 
-void reduction::on_results(result_batch_ptr& batch) {
+bool reduction::on_results(result_batch_ptr& batch) {
   wrapper_->consume_batch(*batch);
   batch.reset(); // results die here, not in the mailbox's cache
-  finish_if_done();
+  return finish_if_done();
 }
 
-void reduction::on_finished() {
+bool reduction::on_finished() {
   group_finished_ = true;
-  finish_if_done();
+  return finish_if_done();
 }
 
-void reduction::on_await(caf::response_promise rp) {
-  awaiting_.push_back(std::move(rp));
-  finish_if_done();
+bool reduction::on_await() {
+  return finish_if_done();
 }
 
-void reduction::finish_if_done() {
+bool reduction::finish_if_done() {
   // Every task has finished, so every result was sent; the last batches
   // may still be on their way (`finished_atom` can overtake them).
-  if (!wrapper_->core().finished() || !wrapper_->drained())
-    return;
-  if (group_finished_ && !released_callbacks_) {
-    released_callbacks_ = true;
-    wrapper_->release_callbacks();
-  }
-  for (auto& rp : awaiting_)
-    rp.deliver(done_atom::value);
-  awaiting_.clear();
+  if (released_callbacks_ || !wrapper_->core().finished() || !wrapper_->drained())
+    return released_callbacks_;
+  wrapper_->answer_awaiters();
+  if (!group_finished_)
+    return false;
+  released_callbacks_ = true;
+  wrapper_->release_callbacks();
+  // Nothing can come any more: later awaits are answered at once.
+  wrapper_->retire_reducer();
+  return true;
 }
 
 reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
@@ -43,13 +43,21 @@ reducer::reducer(caf::actor_config& cfg, std::shared_ptr<wrapper_base> w)
 
 caf::behavior reducer::make_behavior() {
   return {
-    [this](results_atom, result_batch_ptr& batch) { reduction_->on_results(batch); },
-    [this](finished_atom) { reduction_->on_finished(); },
-    [this](await_atom) { reduction_->on_await(make_response_promise()); },
+    [this](results_atom, result_batch_ptr& batch) { quit_if(reduction_->on_results(batch)); },
+    [this](finished_atom) { quit_if(reduction_->on_finished()); },
+    [this](await_atom) { quit_if(reduction_->on_await()); },
   };
 }
 
+void reducer::quit_if(bool complete) {
+  if (complete)
+    quit();
+}
+
 void reducer::on_exit() {
+  // Killed before completing (the system shuts down): nobody will answer.
+  if (!reduction_->complete())
+    reduction_->wrapper().fail_awaiters();
   reduction_.reset();
 }
 

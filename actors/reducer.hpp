@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
-#include <caf/response_promise.hpp>
 
 #include "parallel/detail/result_batch.hpp"
 #include "parallel/detail/wrapper_state.hpp"
@@ -15,9 +14,10 @@
 namespace parallel::detail {
 
 /// Consumes a wrapper's results in the order their messages arrive, so a
-/// receiver never runs concurrently with itself. Answers awaits once the
-/// group is finished and every result has been consumed, and then drops the
-/// wrapper's callbacks.
+/// receiver never runs concurrently with itself. Answers awaits (registered
+/// with the wrapper, see wrapper_base::add_awaiter) once the group is
+/// finished and every result has been consumed, and then drops the wrapper's
+/// callbacks: the reduction is complete, and its actor quits.
 ///
 /// Runs inside one actor: the wrapper's `reducer`, or the group's first
 /// `requester` when it doubles as the reducer of the group's only wrapper
@@ -33,21 +33,30 @@ public:
     return *wrapper_;
   }
 
+  // Each `on_` function returns true once the reduction is complete: the
+  // actor running it has nothing left to do and quits (after
+  // wrapper_base::retire_reducer, so nothing is sent to it any more).
+
   /// A batch of results arrived (`results_atom`).
-  void on_results(result_batch_ptr& batch);
+  bool on_results(result_batch_ptr& batch);
 
-  /// The group finished (`finished_atom`).
-  void on_finished();
+  /// The group finished (`finished_atom`, or the requester running this
+  /// reduction saw it finish).
+  bool on_finished();
 
-  /// Someone awaits the wrapper (`await_atom`); `rp` is answered with
-  /// `done_atom` once the group finished and every result was consumed.
-  void on_await(caf::response_promise rp);
+  /// An await was registered before this reducer existed (`await_atom`):
+  /// the group may have finished meanwhile, so look.
+  bool on_await();
+
+  /// Whether the group finished and every result was consumed.
+  bool complete() const noexcept {
+    return released_callbacks_;
+  }
 
 private:
-  void finish_if_done();
+  bool finish_if_done();
 
   std::shared_ptr<wrapper_base> wrapper_;
-  std::vector<caf::response_promise> awaiting_;
   bool group_finished_ = false; // `finished_atom` arrived
   bool released_callbacks_ = false;
 };
@@ -63,6 +72,8 @@ public:
   void on_exit() override;
 
 private:
+  void quit_if(bool complete);
+
   std::optional<reduction> reduction_;
 };
 

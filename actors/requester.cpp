@@ -65,16 +65,12 @@ caf::behavior requester::make_behavior() {
     },
     [this](flush_atom) { send_held(); },
     [this](results_atom, result_batch_ptr& batch) {
-      if (reduction_)
-        reduction_->on_results(batch);
+      if (reduction_ && reduction_->on_results(batch))
+        quit();
     },
     [this](finished_atom) {
-      if (reduction_)
-        reduction_->on_finished();
-    },
-    [this](await_atom) {
-      if (reduction_)
-        reduction_->on_await(make_response_promise());
+      if (reduction_ && reduction_->on_finished())
+        quit();
     },
   };
 }
@@ -82,14 +78,14 @@ caf::behavior requester::make_behavior() {
 void requester::start(std::unique_ptr<task> t) {
   auto* req = t->as_request();
   if (core_->ctx().cancelled()) {
-    core_->finish_request(*rec_, std::move(t), std::nullopt, false);
+    group_finished(core_->finish_request(*rec_, std::move(t), std::nullopt, false));
     return; // start_handed() picks up whatever this handed us
   }
   auto dest = req->dest();
   if (!dest) {
     auto outcome =
       handle([req] { return req->on_error(caf::make_error(caf::sec::invalid_argument)); });
-    core_->finish_request(*rec_, std::move(t), outcome);
+    group_finished(core_->finish_request(*rec_, std::move(t), outcome));
     return;
   }
   auto id = next_id_++;
@@ -126,10 +122,16 @@ void requester::end(uint64_t id, caf::message* reply, error err) {
   } else {
     outcome = task_outcome::failed; // cancelled while waiting
   }
-  core_->finish_request(*rec_, std::move(entry.t), outcome);
+  group_finished(core_->finish_request(*rec_, std::move(entry.t), outcome));
   // The slot we freed may have handed us the next request: send it now
   // rather than after a round trip through our own mailbox.
   start_handed();
+}
+
+void requester::group_finished(bool told) {
+  // Told only a reducer, and only once: the group finished in that call.
+  if (told && reduction_ && reduction_->on_finished())
+    quit(); // the reduction is complete: nothing left to do
 }
 
 void requester::start_handed() {
@@ -162,6 +164,8 @@ void requester::forget_dest(const caf::actor_addr& dest) {
 void requester::on_exit() {
   send_held();
   pending_.clear();
+  if (reduction_ && !reduction_->complete())
+    reduction_->wrapper().fail_awaiters(); // killed: nobody will answer
   reduction_.reset();
   core_.reset();
 }

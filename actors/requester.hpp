@@ -25,7 +25,7 @@ namespace parallel::detail {
 /// wrapper, if that wrapper has no reducer yet (`sole`): it becomes that
 /// wrapper's reducer, so a reply turns into a result inside the actor that
 /// consumes it, and a request task costs no result message and no second
-/// actor. It then lives until the group releases its actors, like a reducer.
+/// actor. It then lives until the reduction is complete, like a reducer.
 class requester : public caf::event_based_actor {
 public:
   requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
@@ -56,6 +56,8 @@ private:
   template <class F>
   std::optional<task_outcome> handle(F&& f);
   void start_handed();
+  // finish_request said whether it finished the group (see there).
+  void group_finished(bool told);
   void end(uint64_t id, caf::message* reply, error err);
   void fail_all(const caf::actor_addr* dest, const error& err);
   void forget_dest(const caf::actor_addr& dest);

@@ -232,6 +232,44 @@ TEST_CASE_METHOD(test::system_fixture, "await on every handle kind delivers what
   CHECK(fut.get() == "e1");
 }
 
+TEST_CASE_METHOD(test::system_fixture, "await before any result, after the end, and twice: each is answered once") {
+  // An err_group whose tasks succeed has no reducer until an await needs
+  // one; an await after the reduction completed (its reducer quits then)
+  // is answered at once; two awaits on one wrapper both are.
+  test::gate release;
+  test::gate awaiting;
+  std::promise<std::vector<std::string>> out;
+  auto fut = out.get_future();
+  sys.spawn(
+    [&](caf::event_based_actor* self, int) {
+      err_group g{parallel::limited(sys, {}, 2)};
+      for (int i = 0; i < 4; ++i)
+        g.go([&](const context&) -> error {
+          release.wait();
+          return {};
+        });
+      auto seen = std::make_shared<std::vector<std::string>>();
+      auto record = [&, seen, self, g](std::string what) mutable {
+        seen->push_back(std::move(what));
+        if (seen->size() == 2) {
+          // Both are in: one more, now that everything is over.
+          g.await(self, [&, seen](error e) {
+            seen->push_back(e ? message(e) : "late ok");
+            out.set_value(*seen);
+          });
+        }
+      };
+      g.await(self, [record](error e) mutable { record(e ? message(e) : "first ok"); });
+      g.await(self, [record](error e) mutable { record(e ? message(e) : "second ok"); });
+      awaiting.open();
+    },
+    0);
+  awaiting.wait(); // both awaits are in before any task can end
+  release.open();
+  CHECK(fut.get() == std::vector<std::string>{"first ok", "second ok", "late ok"});
+  quiesce();
+}
+
 TEST_CASE_METHOD(test::system_fixture, "await rethrows a task's exception inside the actor") {
   std::promise<std::string> caught;
   auto fut = caught.get_future();

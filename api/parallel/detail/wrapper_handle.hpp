@@ -5,6 +5,8 @@
 #include <utility>
 
 #include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/message_priority.hpp>
 
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/invoke.hpp"
@@ -71,12 +73,16 @@ public:
   void await(Self* self, Handler on_done) {
     ex_.core().close();
     wrapper_handle keep = *this;
-    self->request(state_->reducer_or_spawn(), caf::infinite, await_atom::value)
-      .then(
-        [keep, on_done](done_atom) mutable { on_done(keep.finish()); },
-        [](caf::error&) {
-          // The reducer is gone: the actor system is shutting down.
-        });
+    // A response handler of `self`'s own, which the reducer answers when the
+    // reduction is complete (see wrapper_base::add_awaiter): no message goes
+    // to the reducer, one comes back.
+    auto rid = self->new_request_id(caf::message_priority::normal).response_id();
+    self->add_multiplexed_response_handler(
+      rid, caf::behavior{[keep, on_done](done_atom) mutable { on_done(keep.finish()); },
+                         [](caf::error&) {
+                           // The reducer is gone: the actor system is shutting down.
+                         }});
+    state_->add_awaiter(self->ctrl(), rid);
   }
 
   /// @private The wrapper's reduction, which is also its tasks' sink (for

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/message_id.hpp>
 #include <caf/send.hpp>
 
 #include "parallel/detail/atoms.hpp"
@@ -76,11 +78,29 @@ public:
   }
 
   /// Drops the strong reference to the reducer (breaks the cycle at exit).
-  caf::actor release_reducer() {
-    std::lock_guard<std::mutex> guard{mtx_};
-    released_ = true;
-    return std::move(reducer_);
-  }
+  /// Awaits not answered yet get an error: nobody will answer them now.
+  caf::actor release_reducer();
+
+  // -- awaits (defined in actors/awaiters.cpp) ------------------------------
+
+  /// `who` awaits this wrapper: once the group finished and the reducer
+  /// consumed every result, `done_atom` is put into its mailbox as the
+  /// response `rid` (a response handler `who` registered), with no message
+  /// to the reducer in between. Answered at once if that time has come.
+  void add_awaiter(caf::strong_actor_ptr who, caf::message_id rid);
+
+  /// The reduction is complete (the group finished, every result consumed):
+  /// answers every await, now and later. Runs inside the reducer actor.
+  void answer_awaiters();
+
+  /// The reducer is gone without completing (the system shuts down):
+  /// pending and later awaits get an error, which drops their handlers (and
+  /// the handles those hold).
+  void fail_awaiters();
+
+  /// The reduction is complete and the reducer actor quits: nothing will be
+  /// sent to it any more. Runs inside the reducer actor.
+  void retire_reducer();
 
   /// Consumes one batch of results. Runs inside the reducer actor only.
   virtual void consume_batch(result_batch& batch) = 0;
@@ -130,6 +150,14 @@ protected:
   std::size_t processed_ = 0; // results consumed (or dropped: no reducer)
   bool deferred_ = false;     // registered in a worker's notify_batch
   bool released_ = false;
+  /// An await waiting for the reduction to complete.
+  struct awaiter {
+    caf::strong_actor_ptr who;
+    caf::message_id rid;
+  };
+  std::vector<awaiter> awaiters_;
+  enum class awaits { pending, answered, failed };
+  awaits awaits_ = awaits::pending;
   std::shared_ptr<group_core> core_;
   std::atomic<std::size_t> next_index_{0};
 };
