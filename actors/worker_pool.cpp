@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <unordered_map>
-
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -11,41 +9,19 @@
 #include <caf/send.hpp>
 
 #include "parallel/detail/atoms.hpp"
+#include "per_system.hpp"
 #include "worker.hpp"
 
 namespace parallel::detail {
 
-namespace {
-
-// Every live system's pool. An entry goes when its system's config server
-// exits: ~actor_system stops it once every non-hidden actor is done.
-std::mutex pools_mtx;
-std::unordered_map<const caf::actor_system*, std::shared_ptr<worker_pool>> pools;
-
-} // namespace
-
 std::shared_ptr<worker_pool> worker_pool::of(caf::actor_system& sys) {
-  {
-    std::lock_guard<std::mutex> guard{pools_mtx};
-    if (auto i = pools.find(&sys); i != pools.end())
-      return i->second;
-  }
-  auto p = std::make_shared<worker_pool>(sys);
-  {
-    std::lock_guard<std::mutex> guard{pools_mtx};
-    auto [i, added] = pools.emplace(&sys, p);
-    if (!added)
-      return i->second; // another thread was first
-  }
-  // Runs at once if the config server has exited already.
-  const auto* key = &sys;
-  caf::actor_cast<caf::abstract_actor*>(sys.config_serv())
-    ->attach_functor([key, weak = std::weak_ptr<worker_pool>{p}] {
-      std::lock_guard<std::mutex> guard{pools_mtx};
-      if (auto i = pools.find(key); i != pools.end() && i->second == weak.lock())
-        pools.erase(i);
-    });
-  return p;
+  return per_system<worker_pool>(sys);
+}
+
+void worker_pool::close() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  closed_ = true; // workers hear it from the config server's down message
+  reaper_cv_.notify_all();
 }
 
 worker_slot* worker_pool::borrow() {

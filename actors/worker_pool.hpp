@@ -74,6 +74,10 @@ public:
   /// if `slot` was idle (removed now: its worker quits at once).
   bool close(worker_slot* slot);
 
+  /// The system shuts down (see per_system): no worker becomes idle again,
+  /// and the reaper stops.
+  void close();
+
   /// Workers alive (idle or lent), for tests and stats.
   std::size_t size() const;
 
