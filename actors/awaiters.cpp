@@ -83,6 +83,8 @@ caf::actor wrapper_base::release_reducer() {
     r = std::move(reducer_);
   }
   fail_awaiters();
+  if (pooled_reducer_)
+    return {}; // the group retires it; it goes back to its pool
   return r;
 }
 

@@ -38,8 +38,8 @@ void group_state::on_cancel_signal() {
   // a thread that spawns to the system's logger until the thread ends:
   // ~actor_system then waits for that logger forever.
   on_cancelled();
-  for (auto& r : requesters())
-    caf::anon_send(r, cancel_atom::value);
+  for (auto& [r, ticket] : requesters())
+    caf::anon_send(r, cancel_atom::value, ticket);
 }
 
 caf::actor group_state::need_supervisor() {
@@ -122,16 +122,15 @@ bool group_state::notify_supervisor_when_finished() {
   return finished_;
 }
 
-std::vector<caf::actor> group_state::retire_locked() {
-  std::vector<caf::actor> result;
+std::vector<requester_ref> group_state::retire_locked(bool reducing_too) {
+  std::vector<requester_ref> result;
   retired_ = true;
   open_requesters_.clear();
   for (auto& rec : requesters_) {
-    auto self = std::move(rec->self);
-    // A requester that is its wrapper's reducer ends with the wrapper's
-    // reducer reference (release_actors), not with the group's requests.
-    if (self && !rec->reduces)
-      result.push_back(std::move(self));
+    // A requester that is its wrapper's reducer goes back to its pool when
+    // its reduction is complete, or when the group lets its actors go.
+    if (rec->self && (reducing_too || !rec->reduces))
+      result.emplace_back(std::move(rec->self), rec->ticket);
   }
   return result;
 }
@@ -153,16 +152,19 @@ bool group_state::orphaned() const {
 }
 
 void group_state::release_actors() {
+  std::vector<requester_ref> retire;
   std::vector<caf::actor> to_stop;
   std::vector<std::shared_ptr<wrapper_base>> wrappers;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    to_stop = retire_locked();
+    retire = retire_locked(true);
     wrappers.swap(wrappers_);
   }
   for (auto& w : wrappers)
-    if (auto r = w->release_reducer())
+    if (auto r = w->release_reducer()) // not a pooled requester
       to_stop.push_back(std::move(r));
+  for (auto& [r, ticket] : retire)
+    caf::anon_send(r, retire_atom::value, ticket);
   for (auto& x : to_stop)
     caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }

@@ -1,7 +1,8 @@
 // A group's request tasks, which need no thread: the dispatcher hands them
-// to requester actors (spawned lazily, each keeping up to 256 requests in
-// flight), and lanes route them to destinations chosen by a router (the
-// remote layer's nodes). A requester reports each reply to finish_request.
+// to requester actors (borrowed from the system's pool, each keeping up to
+// 256 requests in flight), and lanes route them to destinations chosen by
+// a router (the remote layer's nodes). A requester reports each reply to
+// finish_request.
 #include "group_state.hpp"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "parallel/detail/atoms.hpp"
 #include "parallel/detail/wrapper_state.hpp"
 #include "requester.hpp"
+#include "requester_pool.hpp"
 
 namespace parallel::detail {
 
@@ -59,7 +61,7 @@ void group_state::hand_request_locked(std::unique_ptr<task> t, actions& a) {
   // Callers made sure a requester has room.
   auto* rec = open_requesters_.back();
   if (rec->inbox.empty())
-    a.wake_requesters.push_back(rec->self);
+    a.wake_requesters.emplace_back(rec->self, rec->ticket);
   rec->inbox.push_back(std::move(t));
   if (++rec->load == requester_record::capacity)
     open_requesters_.pop_back();
@@ -67,26 +69,15 @@ void group_state::hand_request_locked(std::unique_ptr<task> t, actions& a) {
 
 void group_state::spawn_requester() {
   // Here, not in the supervisor: request tasks go out without waiting for
-  // it to run. Lazily spawned, the requester first runs for its first
-  // requests, which add_requester hands it.
+  // it to run. The requester comes from the system's pool (spawned only if
+  // none is idle); its bind message, sent once its first requests wait in
+  // its inbox, is what it first runs for (a new one is lazily started).
   auto rec = std::make_unique<requester_record>();
-  // The first requester of a group with one wrapper doubles as that
-  // wrapper's reducer (see requester): one actor fewer, and no message per
-  // result.
-  std::shared_ptr<wrapper_base> sole;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (requesters_.empty() && wrappers_.size() == 1)
-      sole = wrappers_.front();
-  }
   try {
-    rec->self = sys_.spawn<requester, caf::lazy_init>(shared_from_this(), rec.get(), sole);
-    // Not run yet (lazy), so nothing else sees it before this.
-    if (sole && sole->adopt_reducer(rec->self))
-      rec->reduces = true;
-    else if (sole)
-      static_cast<requester*>(caf::actor_cast<caf::abstract_actor*>(rec->self))
-        ->drop_reduction();
+    if (!requester_pool_)
+      requester_pool_ = requester_pool::of(sys_);
+    rec->self = requester_pool_->borrow();
+    rec->ticket = requester_pool_->next_ticket();
   } catch (...) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -95,39 +86,67 @@ void group_state::spawn_requester() {
     record_panic(std::current_exception()); // cancels: wait() returns
     return;
   }
+  auto b = std::make_shared<requester_binding>();
+  b->core = shared_from_this();
+  b->rec = rec.get();
+  b->ticket = rec->ticket;
   auto self = rec->self;
-  if (!add_requester(std::move(rec)))
-    caf::anon_send(self, retire_atom::value);
-}
-
-bool group_state::add_requester(std::unique_ptr<requester_record> rec) {
   actions a;
+  bool joined = false;
+  bool sent = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     requester_spawning_ = false;
-    if (retired_)
-      return false;
-    open_requesters_.push_back(rec.get());
-    requesters_.push_back(std::move(rec));
-    pump_locked(a);
+    if (!retired_) {
+      joined = true;
+      auto* r = rec.get();
+      open_requesters_.push_back(r);
+      requesters_.push_back(std::move(rec));
+      pump_locked(a);
+      // Its bind message tells it to start: no wake message of its own.
+      std::erase_if(a.wake_requesters,
+                    [r](const requester_ref& x) { return x.first == r->self; });
+      // The first requester of a group with one wrapper doubles as that
+      // wrapper's reducer (see requester): one actor fewer, and no message
+      // per result. The bind message goes out under the wrapper's lock, so
+      // it is in the requester's mailbox before any result sent to it.
+      if (requesters_.size() == 1 && wrappers_.size() == 1) {
+        b->sole = wrappers_.front();
+        sent = b->sole->adopt_reducer(r->self, [&] {
+          b->reduces = true;
+          caf::anon_send(r->self, bind_atom::value, b);
+        });
+        r->reduces = sent;
+      }
+      // Under the group's lock, so that a retire_atom (decided under it)
+      // always comes after.
+      if (!sent) {
+        b->sole.reset();
+        caf::anon_send(r->self, bind_atom::value, std::move(b));
+      }
+    }
+  }
+  if (!joined) {
+    requester_pool_->give_back(std::move(self)); // never bound: still idle
+    return;
   }
   perform(a);
-  return true;
 }
 
-std::vector<caf::actor> group_state::requesters() const {
-  std::vector<caf::actor> result;
+std::vector<requester_ref> group_state::requesters() const {
+  std::vector<requester_ref> result;
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& rec : requesters_)
     if (rec->self)
-      result.push_back(rec->self);
+      result.emplace_back(rec->self, rec->ticket);
   return result;
 }
 
-std::vector<std::unique_ptr<task>>
-group_state::take_requests(requester_record& rec) {
+bool group_state::take_requests(requester_record& rec,
+                                std::vector<std::unique_ptr<task>>& out) {
   std::lock_guard<std::mutex> guard{mtx_};
-  return std::move(rec.inbox);
+  out.swap(rec.inbox); // `out` was empty: the inbox keeps its capacity
+  return !out.empty();
 }
 
 bool group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
@@ -163,13 +182,13 @@ bool group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
         count_locked(outcome);
       else
         ++stats_.skipped;
-      a.dropped.push_back(std::move(t)); // destroyed in perform, unlocked
+      if (t) // a lane's task (lane 0's died above): destroyed in perform, unlocked
+        a.dropped.push_back(std::move(t));
     }
     pump_locked(a);
     // The calling requester starts what it was handed itself (no message).
-    auto i = std::find(a.wake_requesters.begin(), a.wake_requesters.end(), rec.self);
-    if (i != a.wake_requesters.end())
-      a.wake_requesters.erase(i);
+    std::erase_if(a.wake_requesters,
+                  [&](const requester_ref& x) { return x.first == rec.self; });
     auto self = rec.self; // finishing retires the records (drops `self`)
     check_finished_locked(a);
     if (a.finishing && rec.reduces && self) {

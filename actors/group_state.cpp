@@ -245,7 +245,7 @@ void group_state::check_finished_locked(actions& a) {
   a.finishing = true;
   // Requesters have nothing left to send.
   if (!requesters_.empty())
-    a.retire = retire_locked();
+    a.retire = retire_locked(false);
   // The supervisor runs only if it has something to do: answer an await,
   // or quit after the last handle died.
   if (notify_supervisor_ || abandoned_)
@@ -258,8 +258,14 @@ void group_state::perform(actions& a) {
       && a.retire.empty() && a.spawn == 0 && !a.tick && !a.spawn_requester
       && !a.finishing)
     return; // the common case: nothing to tell anyone
-  if (a.finishing && orphaned())
-    release_actors(); // what a supervisor would do when quitting
+  if (a.finishing) {
+    // Nothing is left to stop. Without a callback, the cancellation that
+    // wait() and await make (group_done) runs none: libstdc++ wakes a futex
+    // for every stop callback it runs, even with nobody waiting.
+    on_cancel_.reset();
+    if (orphaned())
+      release_actors(); // what a supervisor would do when quitting
+  }
   a.dropped.clear();
   for (auto& w : a.release)
     w->release_callbacks();
@@ -268,10 +274,10 @@ void group_state::perform(actions& a) {
     fail_unrouted(std::move(a.failed));
   for (auto& w : a.wake)
     caf::anon_send(w, wake_atom::value);
-  for (auto& r : a.wake_requesters)
-    caf::anon_send(r, requests_atom::value);
-  for (auto& r : a.retire)
-    caf::anon_send(r, retire_atom::value);
+  for (auto& [r, ticket] : a.wake_requesters)
+    caf::anon_send(r, requests_atom::value, ticket);
+  for (auto& [r, ticket] : a.retire)
+    caf::anon_send(r, retire_atom::value, ticket);
   if (a.spawn_requester)
     spawn_requester();
   if (a.spawn == 0 && !a.tick && a.finished.empty())

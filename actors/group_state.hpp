@@ -31,6 +31,11 @@ class wrapper_base;
 
 struct worker_slot;
 class worker_pool;
+class requester_pool;
+
+/// A requester and the ticket of its binding to a group, which every message
+/// of that group to it carries.
+using requester_ref = std::pair<caf::actor, std::uint64_t>;
 
 /// A requester actor's slot: request tasks handed to it wait in `inbox`
 /// (one wake message per burst). `load` counts its tasks not yet finished.
@@ -40,7 +45,10 @@ struct requester_record {
   /// matching a reply cheap; more concurrent requests get more requesters.
   static constexpr std::size_t capacity = 256;
 
+  /// The pooled requester, bound to this group while `self` is set.
   caf::actor self;
+  /// Marks this group's messages to it (see requester_pool::next_ticket).
+  std::uint64_t ticket = 0;
   std::vector<std::unique_ptr<task>> inbox;
   std::size_t load = 0;
   /// It is also its wrapper's reducer: it stays until the wrapper lets it
@@ -172,17 +180,14 @@ public:
   /// returns how many to spawn.
   std::size_t reserve_workers(std::size_t n);
 
-  /// A newly spawned requester joins the group and gets requests at once.
-  /// Returns false if the group no longer needs it.
-  bool add_requester(std::unique_ptr<requester_record> rec);
-
-  /// Handles of every requester, to tell them about a cancellation.
-  std::vector<caf::actor> requesters() const;
+  /// Every requester bound to this group, to tell them about a cancellation.
+  std::vector<requester_ref> requesters() const;
 
   // -- used by requesters (actors/group_requests.cpp) -----------------------
 
-  /// Request tasks handed to `rec`, to be sent now.
-  std::vector<std::unique_ptr<task>> take_requests(requester_record& rec);
+  /// Moves the request tasks handed to `rec` into `out` (empty), to be sent
+  /// now, swapping storage so neither side allocates again. False if none.
+  bool take_requests(requester_record& rec, std::vector<std::unique_ptr<task>>& out);
 
   /// A request task of `rec` ended (or was never sent: `started == false`).
   /// Requests this hands to `rec` itself are not announced by a message:
@@ -214,10 +219,10 @@ private:
     std::vector<caf::actor> wake;
     std::size_t spawn = 0;
     bool tick = false;
-    std::vector<caf::actor> wake_requesters;
+    std::vector<requester_ref> wake_requesters;
     bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
-    std::vector<caf::actor> retire;    // requesters of a finished group
+    std::vector<requester_ref> retire; // requesters of a finished group
     bool finishing = false;            // the group finished in this update
     std::vector<std::shared_ptr<wrapper_base>> release; // reducer-less
     std::vector<std::unique_ptr<task>> dropped;
@@ -240,7 +245,8 @@ private:
   void request_requester_locked(actions& a);
   void drop_queue_locked(actions& a);
   void check_finished_locked(actions& a);
-  std::vector<caf::actor> retire_locked();
+  // Unbinds the requesters (those that reduce too, if `reducing_too`).
+  std::vector<requester_ref> retire_locked(bool reducing_too);
   void start_locked(std::size_t lane);
   void end_locked(std::size_t lane);
   void count_locked(std::optional<task_outcome> outcome);
@@ -275,6 +281,7 @@ private:
   };
   std::deque<lane> lanes_; // lane k is lanes_[k - 1]; a deque never moves them
   std::vector<std::unique_ptr<requester_record>> requesters_;
+  std::shared_ptr<requester_pool> requester_pool_; // set by spawn_requester
   std::vector<requester_record*> open_requesters_; // load < capacity
   bool requester_spawning_ = false;
   std::vector<worker_slot*> borrowed_; // lent by the pool, busy or waking

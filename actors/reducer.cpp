@@ -8,6 +8,8 @@
 namespace parallel::detail {
 
 bool reduction::on_results(result_batch_ptr& batch) {
+  if (batch->from != wrapper_.get())
+    return complete(); // a late batch of a released wrapper: nobody wants it
   wrapper_->consume_batch(*batch);
   batch.reset(); // results die here, not in the mailbox's cache
   return finish_if_done();

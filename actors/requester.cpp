@@ -1,7 +1,10 @@
 #include "requester.hpp"
 
+#include "any_response.hpp"
+
 #include <caf/sec.hpp>
 
+#include <algorithm>
 #include <utility>
 
 #include "parallel/detail/atoms.hpp"
@@ -9,11 +12,8 @@
 
 namespace parallel::detail {
 
-requester::requester(caf::actor_config& cfg, std::shared_ptr<group_state> core,
-                     requester_record* rec, std::shared_ptr<wrapper_base> sole)
-  : caf::event_based_actor(cfg), core_(std::move(core)), rec_(rec) {
-  if (sole)
-    reduction_.emplace(std::move(sole));
+requester::requester(caf::actor_config& cfg, std::shared_ptr<requester_pool> pool)
+  : caf::event_based_actor(cfg), pool_(std::move(pool)) {
 }
 
 template <class F>
@@ -55,24 +55,73 @@ caf::behavior requester::make_behavior() {
     fail_all(&dm.source, caf::make_error(caf::sec::request_receiver_down));
   });
   return {
-    [this](requests_atom) { start_handed(); },
-    [this](cancel_atom) {
-      // The group's cause says why; each request just counts as failed.
-      fail_all(nullptr, {});
+    [this](bind_atom, std::shared_ptr<requester_binding>& b) { bind(*b); },
+    [this](requests_atom, std::uint64_t ticket) {
+      if (bound_to(ticket))
+        start_handed();
     },
-    [this](retire_atom) {
-      quit(); // the group finished (a requester that reduces gets no retire)
+    [this](cancel_atom, std::uint64_t ticket) {
+      // The group's cause says why; each request just counts as failed.
+      if (bound_to(ticket))
+        fail_all(nullptr, {});
+    },
+    [this](retire_atom, std::uint64_t ticket) {
+      // The group finished, or (a reducer) let its actors go unfinished.
+      if (!bound_to(ticket))
+        return;
+      for (auto& entry : pending_)
+        forget_dest(entry.dest);
+      pending_.clear();
+      if (reduction_ && !reduction_->complete())
+        reduction_->wrapper().fail_awaiters(); // nobody will answer them now
+      unbind();
     },
     [this](flush_atom) { send_held(); },
     [this](results_atom, result_batch_ptr& batch) {
-      if (reduction_ && reduction_->on_results(batch))
-        quit();
+      if (reduction_)
+        reduced(reduction_->on_results(batch));
     },
     [this](finished_atom) {
-      if (reduction_ && reduction_->on_finished())
-        quit();
+      if (reduction_)
+        reduced(reduction_->on_finished());
     },
   };
+}
+
+void requester::bind(requester_binding& b) {
+  // Bound before the group could finish (it has requests for us, or tells
+  // us with a retire_atom that comes after this message).
+  core_ = std::move(b.core);
+  rec_ = b.rec;
+  ticket_ = b.ticket;
+  if (b.reduces)
+    reduction_.emplace(std::move(b.sole));
+  start_handed();
+}
+
+void requester::unbind() {
+  core_.reset();
+  rec_ = nullptr;
+  ticket_ = 0;
+  reduction_.reset();
+  // Idle, it keeps a few monitors for the next group; never one with
+  // requests pending (there are none now).
+  for (auto i = monitored_.begin();
+       monitored_.size() > idle_monitors && i != monitored_.end();) {
+    if (i->second == 0) {
+      demonitor(i->first);
+      i = monitored_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  if (!pool_->give_back(caf::actor_cast<caf::actor>(this)))
+    quit();
+}
+
+void requester::reduced(bool complete) {
+  if (complete)
+    unbind(); // the group is finished and every result consumed
 }
 
 void requester::start(std::unique_ptr<task> t) {
@@ -90,30 +139,31 @@ void requester::start(std::unique_ptr<task> t) {
   }
   auto id = next_id_++;
   auto addr = dest.address();
-  if (monitored_[addr]++ == 0)
+  auto [m, added] = monitored_.try_emplace(addr, 0);
+  if (added) // an idle requester may watch it already
     monitor(dest);
+  ++m->second;
   auto handle = request(dest, req->timeout(), req->content());
-  pending_.emplace(id, pending{std::move(t), addr});
-  // Event-based actors in CAF 0.17 have no catch-all for responses. With
-  // only an error handler, any reply arrives as `sec::unexpected_response`
-  // whose context is the reply itself; real failures keep their own code.
-  add_multiplexed_response_handler(
-    handle.id(), caf::behavior{[this, id](caf::error& err) {
-      if (err == caf::sec::unexpected_response) {
-        auto reply = err.context();
-        end(id, &reply, {});
-      } else {
-        end(id, nullptr, std::move(err));
-      }
-    }});
+  pending_.push_back(pending{id, std::move(t), addr});
+  add_multiplexed_response_handler(handle.id(), make_any_response([this, id] {
+    // The reply, or an error (a timeout, a dead destination, an error reply).
+    auto reply = current_mailbox_element()->move_content_to_message();
+    if (reply.match_elements<caf::error>())
+      end(id, nullptr, std::move(reply.get_mutable_as<caf::error>(0)));
+    else
+      end(id, &reply, {});
+  }));
 }
 
 void requester::end(uint64_t id, caf::message* reply, error err) {
-  auto i = pending_.find(id);
-  if (i == pending_.end())
+  auto i = std::find_if(pending_.rbegin(), pending_.rend(),
+                        [id](const pending& p) { return p.id == id; });
+  if (i == pending_.rend())
     return; // already failed (cancelled, or its destination died)
-  auto entry = std::move(i->second);
-  pending_.erase(i);
+  auto entry = std::move(*i);
+  if (&*i != &pending_.back())
+    *i = std::move(pending_.back()); // order does not matter
+  pending_.pop_back();
   forget_dest(entry.dest);
   std::optional<task_outcome> outcome;
   if (err || reply) {
@@ -130,23 +180,25 @@ void requester::end(uint64_t id, caf::message* reply, error err) {
 
 void requester::group_finished(bool told) {
   // Told only a reducer, and only once: the group finished in that call.
-  if (told && reduction_ && reduction_->on_finished())
-    quit(); // the reduction is complete: nothing left to do
+  if (told && reduction_)
+    reduced(reduction_->on_finished());
 }
 
 void requester::start_handed() {
   // Starting one may end it at once and hand us another: loop until empty.
-  for (auto batch = core_->take_requests(*rec_); !batch.empty();
-       batch = core_->take_requests(*rec_))
-    for (auto& t : batch)
+  // (A request that finishes the group may unbind this requester.)
+  while (core_ && core_->take_requests(*rec_, batch_)) {
+    for (auto& t : batch_)
       start(std::move(t));
+    batch_.clear(); // keeps its capacity for the next burst, of any group
+  }
 }
 
 void requester::fail_all(const caf::actor_addr* dest, const error& err) {
   std::vector<uint64_t> ids;
-  for (auto& [id, entry] : pending_)
+  for (auto& entry : pending_)
     if (!dest || entry.dest == *dest)
-      ids.push_back(id);
+      ids.push_back(entry.id);
   for (auto id : ids)
     end(id, nullptr, err);
 }
@@ -155,7 +207,10 @@ void requester::forget_dest(const caf::actor_addr& dest) {
   auto i = monitored_.find(dest);
   if (i == monitored_.end())
     return;
-  if (--i->second == 0) {
+  // The monitor stays for the next requests there (removing it scans the
+  // destination's monitors under its lock): only beyond `idle_monitors`
+  // destinations does one without pending requests go.
+  if (--i->second == 0 && monitored_.size() > idle_monitors) {
     demonitor(dest);
     monitored_.erase(i);
   }
@@ -168,6 +223,11 @@ void requester::on_exit() {
     reduction_->wrapper().fail_awaiters(); // killed: nobody will answer
   reduction_.reset();
   core_.reset();
+  // CAF does not remove a dead actor's monitors from the actors it watched.
+  for (auto& [dest, n] : monitored_)
+    demonitor(dest);
+  monitored_.clear();
+  pool_.reset();
 }
 
 } // namespace parallel::detail

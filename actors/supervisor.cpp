@@ -95,8 +95,8 @@ caf::behavior supervisor::make_behavior() {
     [this](cancel_atom) {
       core_->on_cancelled();
       // Requesters stop waiting for replies; late ones are ignored.
-      for (auto& r : core_->requesters())
-        send(r, cancel_atom::value);
+      for (auto& [r, ticket] : core_->requesters())
+        send(r, cancel_atom::value, ticket);
     },
     [this](finished_atom) { on_finished(); },
     [this](await_atom) {

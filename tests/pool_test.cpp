@@ -37,6 +37,31 @@ TEST_CASE_METHOD(test::system_fixture, "groups of go_requests start no thread") 
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_METHOD(test::system_fixture, "groups of go_requests share the system's requesters") {
+  // A service that notes who asks: the requester actors of the groups.
+  // (By id: ids are never reused, addresses of dead actors may be.)
+  auto senders = std::make_shared<std::set<caf::actor_id>>();
+  auto svc = sys.spawn([senders](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, senders](int x) {
+      senders->insert(self->current_sender()->id());
+      return x;
+    }};
+  });
+  for (int i = 0; i < 500; ++i) {
+    collect<int> g{parallel::limited(sys, {}, 4)};
+    for (int k = 0; k < 3; ++k)
+      g.go_request(svc, caf::infinite, k);
+    REQUIRE(g.wait() == std::vector<int>{0, 1, 2});
+  }
+  // Every insert happened before its reply, so before wait() returned.
+  // One group at a time: each borrows an idle requester (the one before
+  // may still be on its way back, hence not exactly one), where a requester
+  // per group would make 500.
+  CHECK(senders->size() >= 1);
+  CHECK(senders->size() <= 4);
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_METHOD(test::system_fixture, "creating a group starts no thread; groups share the pool's workers") {
   auto threads_before = test::thread_count();
   {

@@ -11,8 +11,8 @@ using await_atom = caf::atom_constant<caf::atom("pawait")>;
 using done_atom = caf::atom_constant<caf::atom("pdone")>;
 /// group -> worker: take your assigned task.
 using wake_atom = caf::atom_constant<caf::atom("pwake")>;
-/// supervisor -> requester: the group is finished, quit. Pool -> worker:
-/// idle too long, quit.
+/// group -> requester: the group is finished, go back to your pool. Pool ->
+/// worker: idle too long, quit.
 using retire_atom = caf::atom_constant<caf::atom("pretire")>;
 /// group -> supervisor: spawn N more workers.
 using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
@@ -20,6 +20,9 @@ using spawn_atom = caf::atom_constant<caf::atom("pspawn")>;
 using tick_atom = caf::atom_constant<caf::atom("ptick")>;
 /// supervisor -> itself: check whether the busy workers made progress.
 using check_atom = caf::atom_constant<caf::atom("pcheck")>;
+/// group -> pooled requester: you serve this group now (a binding), and
+/// its first requests wait in your inbox.
+using bind_atom = caf::atom_constant<caf::atom("pbind")>;
 /// group -> requester: request tasks wait in your inbox.
 using requests_atom = caf::atom_constant<caf::atom("preqs")>;
 /// context -> supervisor -> requesters: the group's context was cancelled.

@@ -62,12 +62,19 @@ public:
 
   /// Makes `r` this wrapper's reducer, unless it has one already or was
   /// released. Used by the group's first requester, which doubles as the
-  /// reducer of the group's only wrapper.
-  bool adopt_reducer(const caf::actor& r) {
+  /// reducer of the group's only wrapper. That requester belongs to the
+  /// system's pool: releasing the wrapper never kills it (the group retires
+  /// it instead).
+  /// `on_adopt()` runs under the lock once `r` is the reducer, before any
+  /// result can be sent to it.
+  template <class OnAdopt>
+  bool adopt_reducer(const caf::actor& r, OnAdopt on_adopt) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (reducer_ || released_)
       return false;
     reducer_ = r;
+    pooled_reducer_ = true;
+    on_adopt();
     return true;
   }
 
@@ -77,8 +84,9 @@ public:
     return reducer_;
   }
 
-  /// Drops the strong reference to the reducer (breaks the cycle at exit).
-  /// Awaits not answered yet get an error: nobody will answer them now.
+  /// Drops the strong reference to the reducer (breaks the cycle at exit)
+  /// and returns it, to be stopped, unless it is a pooled requester. Awaits
+  /// not answered yet get an error: nobody will answer them now.
   caf::actor release_reducer();
 
   // -- awaits (defined in actors/awaiters.cpp) ------------------------------
@@ -150,6 +158,7 @@ protected:
   std::size_t processed_ = 0; // results consumed (or dropped: no reducer)
   bool deferred_ = false;     // registered in a worker's notify_batch
   bool released_ = false;
+  bool pooled_reducer_ = false; // the reducer is a pooled requester
   /// An await waiting for the reduction to complete.
   struct awaiter {
     caf::strong_actor_ptr who;
@@ -258,6 +267,7 @@ private:
       return;
     }
     auto batch = std::make_shared<typed_result_batch<Item>>();
+    batch->from = this;
     batch->items.swap(outbox_);
     caf::anon_send(dest, results_atom::value, result_batch_ptr{std::move(batch)});
   }
