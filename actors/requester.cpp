@@ -104,8 +104,14 @@ void requester::unbind() {
   rec_ = nullptr;
   ticket_ = 0;
   reduction_.reset();
-  // Idle, it keeps a few monitors for the next group; never one with
-  // requests pending (there are none now).
+  // An idle requester keeps little: storage for a usual group's requests
+  // (a big fan-out grew it to up to `capacity`), and monitors on a few
+  // destinations for the next group, never on one with requests pending
+  // (there are none now).
+  if (pending_.capacity() > 32)
+    std::vector<pending>{}.swap(pending_);
+  if (batch_.capacity() > 32)
+    std::vector<std::unique_ptr<task>>{}.swap(batch_);
   for (auto i = monitored_.begin();
        monitored_.size() > idle_monitors && i != monitored_.end();) {
     if (i->second == 0) {
