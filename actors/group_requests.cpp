@@ -99,6 +99,10 @@ void group_state::spawn_requester() {
     requester_spawning_ = false;
     if (!retired_) {
       joined = true;
+      // Bound, a requester counts as running (`await_all_actors_done`
+      // waits for it); idle in the pool, it is hidden. It stops counting
+      // when it unbinds.
+      sys_.registry().inc_running();
       auto* r = rec.get();
       open_requesters_.push_back(r);
       requesters_.push_back(std::move(rec));
@@ -127,7 +131,9 @@ void group_state::spawn_requester() {
     }
   }
   if (!joined) {
-    requester_pool_->give_back(std::move(self)); // never bound: still idle
+    // Never bound: back to the pool (or, if it is closed, it quits when
+    // the last reference is gone).
+    requester_pool_->give_back(std::move(self));
     return;
   }
   perform(a);
@@ -192,9 +198,10 @@ bool group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
     auto self = rec.self; // finishing retires the records (drops `self`)
     check_finished_locked(a);
     if (a.finishing && rec.reduces && self) {
-      auto j = std::find(a.finished.begin(), a.finished.end(), self);
-      if (j != a.finished.end()) {
-        a.finished.erase(j);
+      auto j = std::find_if(a.finished_requesters.begin(), a.finished_requesters.end(),
+                            [&](const requester_ref& x) { return x.first == self; });
+      if (j != a.finished_requesters.end()) {
+        a.finished_requesters.erase(j);
         told = true;
       }
     }

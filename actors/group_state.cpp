@@ -237,10 +237,18 @@ void group_state::check_finished_locked(actions& a) {
   cv_.notify_all();
   a.finished.reserve(wrappers_.size() + 1);
   for (auto& w : wrappers_) {
-    if (auto r = w->reducer())
-      a.finished.push_back(std::move(r));
-    else
+    if (auto r = w->reducer()) {
+      // A pooled requester hears it with its binding's ticket: it may serve
+      // another group by the time a late message would come.
+      auto i = std::find_if(requesters_.begin(), requesters_.end(),
+                            [&](const auto& rec) { return rec->reduces && rec->self == r; });
+      if (i != requesters_.end())
+        a.finished_requesters.emplace_back(std::move(r), (*i)->ticket);
+      else
+        a.finished.push_back(std::move(r));
+    } else {
       a.release.push_back(w); // no reducer ever ran a receiver: drop it here
+    }
   }
   a.finishing = true;
   // Requesters have nothing left to send.
@@ -276,6 +284,8 @@ void group_state::perform(actions& a) {
     caf::anon_send(w, wake_atom::value);
   for (auto& [r, ticket] : a.wake_requesters)
     caf::anon_send(r, requests_atom::value, ticket);
+  for (auto& [r, ticket] : a.finished_requesters)
+    caf::anon_send(r, finished_atom::value, ticket);
   for (auto& [r, ticket] : a.retire)
     caf::anon_send(r, retire_atom::value, ticket);
   if (a.spawn_requester)

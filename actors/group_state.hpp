@@ -222,6 +222,7 @@ private:
     std::vector<requester_ref> wake_requesters;
     bool spawn_requester = false;
     std::vector<caf::actor> finished;  // supervisor and reducers to notify
+    std::vector<requester_ref> finished_requesters; // requesters that reduce
     std::vector<requester_ref> retire; // requesters of a finished group
     bool finishing = false;            // the group finished in this update
     std::vector<std::shared_ptr<wrapper_base>> release; // reducer-less

@@ -25,6 +25,13 @@ std::shared_ptr<T> per_system(caf::actor_system& sys) {
       return i->second;
   }
   auto p = std::make_shared<T>(sys);
+  auto config_serv = sys.config_serv();
+  if (!config_serv) {
+    // ~actor_system has stopped it already (a task running at shutdown):
+    // an instance of its own, closed from the start, that nothing keeps.
+    p->close();
+    return p;
+  }
   {
     std::lock_guard<std::mutex> guard{mtx};
     auto [i, added] = all.emplace(&sys, p);
@@ -33,7 +40,7 @@ std::shared_ptr<T> per_system(caf::actor_system& sys) {
   }
   // Runs at once if the config server has exited already.
   const auto* key = &sys;
-  caf::actor_cast<caf::abstract_actor*>(sys.config_serv())
+  caf::actor_cast<caf::abstract_actor*>(config_serv)
     ->attach_functor([key, weak = std::weak_ptr<T>{p}] {
       std::shared_ptr<T> gone;
       {

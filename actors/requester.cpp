@@ -69,8 +69,10 @@ caf::behavior requester::make_behavior() {
       // The group finished, or (a reducer) let its actors go unfinished.
       if (!bound_to(ticket))
         return;
-      for (auto& entry : pending_)
+      for (auto& entry : pending_) {
         forget_dest(entry.dest);
+        multiplexed_responses_.erase(entry.rid); // see fail_all
+      }
       pending_.clear();
       if (reduction_ && !reduction_->complete())
         reduction_->wrapper().fail_awaiters(); // nobody will answer them now
@@ -81,8 +83,8 @@ caf::behavior requester::make_behavior() {
       if (reduction_)
         reduced(reduction_->on_results(batch));
     },
-    [this](finished_atom) {
-      if (reduction_)
+    [this](finished_atom, std::uint64_t ticket) {
+      if (bound_to(ticket) && reduction_)
         reduced(reduction_->on_finished());
     },
   };
@@ -100,6 +102,8 @@ void requester::bind(requester_binding& b) {
 }
 
 void requester::unbind() {
+  if (core_)
+    home_system().registry().dec_running(); // see group_state::spawn_requester
   core_.reset();
   rec_ = nullptr;
   ticket_ = 0;
@@ -150,7 +154,7 @@ void requester::start(std::unique_ptr<task> t) {
     monitor(dest);
   ++m->second;
   auto handle = request(dest, req->timeout(), req->content());
-  pending_.push_back(pending{id, std::move(t), addr});
+  pending_.push_back(pending{id, handle.id(), std::move(t), addr});
   add_multiplexed_response_handler(handle.id(), make_any_response([this, id] {
     // The reply, or an error (a timeout, a dead destination, an error reply).
     auto reply = current_mailbox_element()->move_content_to_message();
@@ -201,12 +205,17 @@ void requester::start_handed() {
 }
 
 void requester::fail_all(const caf::actor_addr* dest, const error& err) {
-  std::vector<uint64_t> ids;
+  std::vector<std::pair<uint64_t, caf::message_id>> ids;
   for (auto& entry : pending_)
     if (!dest || entry.dest == *dest)
-      ids.push_back(entry.id);
-  for (auto id : ids)
+      ids.emplace_back(entry.id, entry.rid);
+  for (auto& [id, rid] : ids) {
+    // A reply may never come (an infinite timeout, a destination that drops
+    // its promise): CAF would keep the handler as long as this pooled
+    // requester lives. A late reply is dropped instead.
+    multiplexed_responses_.erase(rid);
     end(id, nullptr, err);
+  }
 }
 
 void requester::forget_dest(const caf::actor_addr& dest) {
@@ -228,7 +237,10 @@ void requester::on_exit() {
   if (reduction_ && !reduction_->complete())
     reduction_->wrapper().fail_awaiters(); // killed: nobody will answer
   reduction_.reset();
-  core_.reset();
+  if (core_) {
+    home_system().registry().dec_running(); // killed while bound
+    core_.reset();
+  }
   // CAF does not remove a dead actor's monitors from the actors it watched.
   for (auto& [dest, n] : monitored_)
     demonitor(dest);

@@ -59,6 +59,7 @@ public:
 private:
   struct pending {
     uint64_t id;
+    caf::message_id rid; // the response id CAF's handler waits for
     std::unique_ptr<task> t;
     caf::actor_addr dest;
   };

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Actors the system counts as running (the supervisor and reducers are;
-// workers, requesters and sentinels are hidden: they belong to the
-// system's pools).
+// Actors the system counts as running (the supervisor, reducers and a
+// requester while a group uses it are; workers, idle requesters in the
+// system's pool and sentinels are hidden).
 std::size_t running(caf::actor_system& sys) {
   return sys.registry().running();
 }
@@ -97,10 +97,10 @@ TEST_CASE_METHOD(test::system_fixture, "a wrapper of go_requests needs one actor
   {
     collect<int> col{limited(sys, {}, 4)};
     col.go_request(svc, caf::infinite, test::hold_atom::value);
-    held.wait_for(1); // the request is out: its (pooled, hidden) requester runs
-    CHECK(running(sys) == before); // and no reducer actor was spawned
+    held.wait_for(1); // the request is out: its requester is bound
+    CHECK(running(sys) == before + 1);
     // An await needs the wrapper's reducer: the requester is it, so no
-    // reducer actor appears now either.
+    // second actor appears.
     // (An unused argument: CAF 0.17 trips UBSan on argument-less lambdas.)
     sys.spawn(
       [&, col](caf::event_based_actor* self, int) mutable {
@@ -110,7 +110,7 @@ TEST_CASE_METHOD(test::system_fixture, "a wrapper of go_requests needs one actor
         during.set_value(running(sys));
       },
       0);
-    CHECK(during.get_future().get() == before + 1); // the awaiting actor
+    CHECK(during.get_future().get() == before + 1 + 1); // + the awaiting actor
     caf::anon_send_exit(svc, caf::exit_reason::user_shutdown); // fails the request
     CHECK_THAT(outcome.get_future().get(), Catch::Contains("down")
                                              || Catch::Contains("receiver"));
@@ -203,4 +203,51 @@ TEST_CASE_METHOD(test::system_fixture, "two wrappers on one executor: each gets 
     REQUIRE(got_b == want_b);
   }
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(test::system_fixture, "await_all_actors_done waits for a requester still dropping a receiver") {
+  // The feed's requester is its reducer; it answers the await, then drops
+  // the receiver. A pooled requester counts as running while it is bound,
+  // so await_all_actors_done waits for that drop too.
+  auto svc = test::spawn_service(sys, 0ms);
+  test::counter entered;
+  test::gate release;
+  test::counter dropped;
+  struct on_drop {
+    test::counter* entered;
+    test::gate* release;
+    test::counter* dropped;
+    ~on_drop() {
+      entered->add();
+      release->wait(); // the requester's thread holds here
+      dropped->add();
+    }
+  };
+  std::promise<bool> answered;
+  {
+    auto receiver_state = std::make_shared<on_drop>(&entered, &release, &dropped);
+    sys.spawn(
+      [&, receiver_state](caf::event_based_actor* self, int) mutable {
+        feed<int> f{limited(sys, {}, 2), [receiver_state](const context&, int) {}};
+        receiver_state.reset();
+        f.go_request(svc, caf::infinite, 1);
+        f.await(self, [&, self](error e) {
+          answered.set_value(!e);
+          self->quit();
+        });
+      },
+      0);
+  }
+  CHECK(answered.get_future().get());
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+  entered.wait_for(1); // the receiver is being dropped, and held there
+  auto all_done = std::async(std::launch::async, [&] {
+    quiesce();
+    return dropped.value();
+  });
+  // Held, so await_all_actors_done cannot return yet: a requester that did
+  // not count as running would let it return at once.
+  CHECK(all_done.wait_for(100ms) == std::future_status::timeout);
+  release.open();
+  CHECK(all_done.get() == 1);
 }
