@@ -25,6 +25,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "example_tasks.hpp"
+#include "tls_args.hpp"
 #include "parallel/parallel.hpp"
 #include "tests/node_process.hpp"
 
@@ -176,12 +177,8 @@ int main(int argc, char** argv) {
       tasks = count(opt, val);
     else if (opt == "--windows")
       windows = parse_list(opt, val);
-    else if (opt == "--tls-cert")
-      net.tls.certificate = val;
-    else if (opt == "--tls-key")
-      net.tls.key = val;
-    else if (opt == "--tls-ca")
-      net.tls.ca_file = val;
+    else if (examples::take_tls_option(opt, val, net.tls))
+      continue;
     else
       usage("unknown option " + opt);
   }

@@ -24,6 +24,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "example_tasks.hpp"
+#include "tls_args.hpp"
 #include "parallel/parallel.hpp"
 
 namespace {
@@ -89,12 +90,8 @@ int main(int argc, char** argv) {
       net.heartbeat_interval = std::chrono::milliseconds(number(opt, val));
     else if (opt == "--connection-timeout")
       net.connection_timeout = std::chrono::milliseconds(number(opt, val));
-    else if (opt == "--tls-cert")
-      net.tls.certificate = val;
-    else if (opt == "--tls-key")
-      net.tls.key = val;
-    else if (opt == "--tls-ca")
-      net.tls.ca_file = val;
+    else if (examples::take_tls_option(opt, val, net.tls))
+      continue;
     else
       usage("unknown option " + opt);
   }

@@ -32,6 +32,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "example_tasks.hpp"
+#include "tls_args.hpp"
 #include "node_program.hpp"
 
 namespace {
@@ -104,12 +105,8 @@ int main(int argc, char** argv) {
       opts.host = val;
     else if (opt == "--max-in-flight")
       opts.max_in_flight = number(opt, val, 1 << 20);
-    else if (opt == "--tls-cert")
-      net.tls.certificate = val;
-    else if (opt == "--tls-key")
-      net.tls.key = val;
-    else if (opt == "--tls-ca")
-      net.tls.ca_file = val;
+    else if (examples::take_tls_option(opt, val, net.tls))
+      continue;
     else if (opt == "--heartbeat")
       net.heartbeat_interval = std::chrono::milliseconds(number(opt, val, 3600000));
     else if (opt == "--connection-timeout")
