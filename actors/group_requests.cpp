@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
@@ -89,7 +88,6 @@ void group_state::spawn_requester() {
   auto b = std::make_shared<requester_binding>();
   b->core = shared_from_this();
   b->rec = rec.get();
-  b->ticket = rec->ticket;
   auto self = rec->self;
   actions a;
   bool joined = false;
@@ -116,10 +114,8 @@ void group_state::spawn_requester() {
       // it is in the requester's mailbox before any result sent to it.
       if (requesters_.size() == 1 && wrappers_.size() == 1) {
         b->sole = wrappers_.front();
-        sent = b->sole->adopt_reducer(r->self, [&] {
-          b->reduces = true;
-          caf::anon_send(r->self, bind_atom::value, b);
-        });
+        sent = b->sole->adopt_reducer(
+          r->self, [&] { caf::anon_send(r->self, bind_atom::value, b); });
         r->reduces = sent;
       }
       // Under the group's lock, so that a retire_atom (decided under it)
@@ -195,11 +191,10 @@ bool group_state::finish_request(requester_record& rec, std::unique_ptr<task> t,
     // The calling requester starts what it was handed itself (no message).
     std::erase_if(a.wake_requesters,
                   [&](const requester_ref& x) { return x.first == rec.self; });
-    auto self = rec.self; // finishing retires the records (drops `self`)
-    check_finished_locked(a);
-    if (a.finishing && rec.reduces && self) {
+    check_finished_locked(a); // a reducing record keeps `self` when retired
+    if (a.finishing && rec.reduces) {
       auto j = std::find_if(a.finished_requesters.begin(), a.finished_requesters.end(),
-                            [&](const requester_ref& x) { return x.first == self; });
+                            [&](const requester_ref& x) { return x.first == rec.self; });
       if (j != a.finished_requesters.end()) {
         a.finished_requesters.erase(j);
         told = true;

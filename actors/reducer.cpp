@@ -8,8 +8,9 @@
 namespace parallel::detail {
 
 bool reduction::on_results(result_batch_ptr& batch) {
-  if (batch->from != wrapper_.get())
-    return complete(); // a late batch of a released wrapper: nobody wants it
+  // Always this wrapper's: a pooled requester leaves a wrapper only once
+  // it has consumed everything, or after the wrapper was released (under
+  // its lock, before the retire that unbinds it), so no batch can follow.
   wrapper_->consume_batch(*batch);
   batch.reset(); // results die here, not in the mailbox's cache
   return finish_if_done();
@@ -57,10 +58,7 @@ void reducer::quit_if(bool complete) {
 }
 
 void reducer::on_exit() {
-  // Killed before completing (the system shuts down): nobody will answer.
-  if (!reduction_->complete())
-    reduction_->wrapper().fail_awaiters();
-  reduction_.reset();
+  reduction_.reset(); // killed before completing: fails the awaits
 }
 
 caf::actor spawn_reducer(std::shared_ptr<wrapper_base> w) {

@@ -28,6 +28,17 @@ public:
   explicit reduction(std::shared_ptr<wrapper_base> w) : wrapper_(std::move(w)) {
   }
 
+  /// Dropped before it completed (its actor was killed, or the group let
+  /// its actors go): nobody will answer the awaits, so they get an error,
+  /// which drops their handlers and the handles those hold.
+  ~reduction() {
+    if (!released_callbacks_)
+      wrapper_->fail_awaiters();
+  }
+
+  reduction(const reduction&) = delete;
+  reduction& operator=(const reduction&) = delete;
+
   /// The wrapper whose results this consumes.
   wrapper_base& wrapper() const noexcept {
     return *wrapper_;
@@ -47,11 +58,6 @@ public:
   /// An await was registered before this reducer existed (`await_atom`):
   /// the group may have finished meanwhile, so look.
   bool on_await();
-
-  /// Whether the group finished and every result was consumed.
-  bool complete() const noexcept {
-    return released_callbacks_;
-  }
 
 private:
   bool finish_if_done();

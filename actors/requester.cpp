@@ -74,9 +74,7 @@ caf::behavior requester::make_behavior() {
         multiplexed_responses_.erase(entry.rid); // see fail_all
       }
       pending_.clear();
-      if (reduction_ && !reduction_->complete())
-        reduction_->wrapper().fail_awaiters(); // nobody will answer them now
-      unbind();
+      unbind(); // an incomplete reduction fails its awaits as it goes
     },
     [this](flush_atom) { send_held(); },
     [this](results_atom, result_batch_ptr& batch) {
@@ -95,8 +93,8 @@ void requester::bind(requester_binding& b) {
   // us with a retire_atom that comes after this message).
   core_ = std::move(b.core);
   rec_ = b.rec;
-  ticket_ = b.ticket;
-  if (b.reduces)
+  ticket_ = rec_->ticket; // set before the bind message, never changed
+  if (b.sole)
     reduction_.emplace(std::move(b.sole));
   start_handed();
 }
@@ -234,9 +232,7 @@ void requester::forget_dest(const caf::actor_addr& dest) {
 void requester::on_exit() {
   send_held();
   pending_.clear();
-  if (reduction_ && !reduction_->complete())
-    reduction_->wrapper().fail_awaiters(); // killed: nobody will answer
-  reduction_.reset();
+  reduction_.reset(); // killed before completing: fails the awaits
   if (core_) {
     home_system().registry().dec_running(); // killed while bound
     core_.reset();

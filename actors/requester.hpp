@@ -23,8 +23,6 @@ struct requester_binding {
   requester_record* rec = nullptr;
   /// The group's only wrapper, if this requester is its reducer.
   std::shared_ptr<wrapper_base> sole;
-  bool reduces = false;
-  std::uint64_t ticket = 0;
 };
 
 /// Sends a group's request tasks and routes each reply or error back to its

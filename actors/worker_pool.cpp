@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <caf/abstract_actor.hpp>
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
 #include <caf/send.hpp>

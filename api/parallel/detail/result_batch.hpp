@@ -9,16 +9,10 @@
 
 namespace parallel::detail {
 
-class wrapper_base;
-
 /// Results on their way to a reducer; the wrapper that sent it knows the
 /// item type (see `typed_result_batch`).
 struct result_batch {
   virtual ~result_batch() = default;
-
-  /// The wrapper that sent it: a pooled requester reduces one wrapper after
-  /// another, and consumes a batch only for the one it reduces now.
-  const wrapper_base* from = nullptr;
 };
 
 /// A batch of `Item`s, in the order they were pushed.

@@ -52,14 +52,6 @@ public:
     return next_index_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  /// The reducer actor, spawned on first use: a wrapper whose tasks never
-  /// send it anything (an err_group whose tasks all succeed) never needs
-  /// one. Null once released (the group's supervisor has exited).
-  caf::actor reducer_or_spawn() {
-    std::lock_guard<std::mutex> guard{mtx_};
-    return reducer_locked();
-  }
-
   /// Makes `r` this wrapper's reducer, unless it has one already or was
   /// released. Used by the group's first requester, which doubles as the
   /// reducer of the group's only wrapper. That requester belongs to the
@@ -136,6 +128,9 @@ public:
   }
 
 protected:
+  /// The reducer actor, spawned on first use: a wrapper whose tasks never
+  /// send it anything (an err_group whose tasks all succeed) never needs
+  /// one. Null once released. Call under `mtx_`.
   caf::actor reducer_locked() {
     if (!reducer_ && !released_)
       reducer_ = spawn_reducer(shared_from_this());
@@ -267,7 +262,6 @@ private:
       return;
     }
     auto batch = std::make_shared<typed_result_batch<Item>>();
-    batch->from = this;
     batch->items.swap(outbox_);
     caf::anon_send(dest, results_atom::value, result_batch_ptr{std::move(batch)});
   }
