@@ -2,13 +2,19 @@
 #include "tcp_socket.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,22 +37,93 @@ int ms_left(clock::time_point deadline) {
   return static_cast<int>(std::clamp<long>(left.count(), 0, 1 << 30));
 }
 
-/// Resolves `host`:`port` (`flags` for getaddrinfo) and calls `use(fd, ai)`
-/// with a new non-blocking socket for each address in turn, until it returns
-/// 0 (that socket is the result) or `give_up`; other returns are errno values
-/// and the next address is tried.
-template <class Use>
-expected<int> on_first_address(const char* host, uint16_t port, int flags, Use use) {
+using addrinfo_ptr = std::unique_ptr<addrinfo, decltype(&freeaddrinfo)>;
+
+addrinfo make_hints(int flags) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = flags;
+  return hints;
+}
+
+expected<addrinfo_ptr> resolve(const char* host, const std::string& service,
+                               int flags) {
+  auto hints = make_hints(flags);
   addrinfo* res = nullptr;
-  auto service = std::to_string(port);
   if (int rc = getaddrinfo(host, service.c_str(), &hints, &res); rc != 0)
     return make_error(std::string{"cannot resolve host: "} + gai_strerror(rc));
+  return addrinfo_ptr{res, &freeaddrinfo};
+}
+
+/// A host name lookup on a thread of its own: getaddrinfo blocks for as long
+/// as the system's resolver waits for a name server, and cannot be
+/// interrupted. The caller stops waiting at its deadline (or when
+/// cancelled); the thread then finishes alone and frees the lookup.
+struct name_lookup {
+  std::string host;
+  std::string service;
+  addrinfo hints{};
+  int rc = 0;
+  addrinfo* res = nullptr;
+  std::atomic<bool> done{false};
+  int done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); // readable once done
+
+  ~name_lookup() {
+    if (res != nullptr)
+      freeaddrinfo(res);
+    if (done_fd >= 0)
+      ::close(done_fd);
+  }
+};
+
+/// The addresses of `host`:`port`, found before `deadline` unless
+/// `cancel_fd` (if not -1) becomes readable first. A numeric address needs
+/// no lookup and no thread.
+expected<addrinfo_ptr> resolve_before(const char* host, const std::string& service,
+                                      clock::time_point deadline, int cancel_fd) {
+  if (auto numeric = resolve(host, service, AI_NUMERICHOST))
+    return numeric;
+  auto l = std::make_shared<name_lookup>();
+  if (l->done_fd < 0)
+    return make_error(std::string{"cannot resolve host: "} + std::strerror(errno));
+  l->host = host;
+  l->service = service;
+  l->hints = make_hints(0);
+  try {
+    std::thread{[l] {
+      l->rc = getaddrinfo(l->host.c_str(), l->service.c_str(), &l->hints, &l->res);
+      l->done.store(true, std::memory_order_release);
+      uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(l->done_fd, &one, sizeof(one));
+    }}.detach();
+  } catch (const std::system_error& e) {
+    return make_error(std::string{"cannot resolve host: no thread for the lookup ("}
+                      + e.what() + ")");
+  }
+  pollfd p[2] = {{l->done_fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+  int n;
+  do {
+    n = ::poll(p, cancel_fd >= 0 ? 2 : 1, ms_left(deadline));
+  } while (n < 0 && errno == EINTR);
+  if (!l->done.load(std::memory_order_acquire)) {
+    if (n > 0 && p[1].revents != 0)
+      return make_error("cancelled");
+    return make_error("cannot resolve host: no answer from the name service in time");
+  }
+  if (l->rc != 0)
+    return make_error(std::string{"cannot resolve host: "} + gai_strerror(l->rc));
+  return addrinfo_ptr{std::exchange(l->res, nullptr), &freeaddrinfo};
+}
+
+/// Calls `use(fd, ai)` with a new non-blocking socket for each address in
+/// `addrs` in turn, until it returns 0 (that socket is the result) or
+/// `give_up`/`cancelled`; other returns are errno values and the next
+/// address is tried.
+template <class Use>
+expected<int> on_first_address(const addrinfo* addrs, Use use) {
   std::string why = "no address";
-  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+  for (auto* ai = addrs; ai != nullptr; ai = ai->ai_next) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                     ai->ai_protocol);
     if (fd < 0) {
@@ -54,18 +131,13 @@ expected<int> on_first_address(const char* host, uint16_t port, int flags, Use u
       continue;
     }
     int err = use(fd, *ai);
-    if (err == 0) {
-      freeaddrinfo(res);
+    if (err == 0)
       return fd;
-    }
     ::close(fd);
-    if (err == give_up || err == cancelled) {
-      freeaddrinfo(res);
+    if (err == give_up || err == cancelled)
       return make_error(err == give_up ? timed_out_text : "cancelled");
-    }
     why = std::strerror(err);
   }
-  freeaddrinfo(res);
   return make_error(why);
 }
 
@@ -73,7 +145,10 @@ expected<int> on_first_address(const char* host, uint16_t port, int flags, Use u
 
 expected<int> tcp_connect_before(const std::string& host, uint16_t port,
                                  clock::time_point deadline, int cancel_fd) {
-  return on_first_address(host.c_str(), port, 0, [&](int fd, const addrinfo& ai) {
+  auto addrs = resolve_before(host.c_str(), std::to_string(port), deadline, cancel_fd);
+  if (!addrs)
+    return addrs.error();
+  return on_first_address(addrs->get(), [&](int fd, const addrinfo& ai) {
     int err = ::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
       // Non-blocking, so that an address that never answers costs at most
@@ -104,8 +179,11 @@ bool timed_out(const error& err) {
 
 expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog) {
   bool any = host.empty() || host == "0.0.0.0";
-  return on_first_address(any ? "0.0.0.0" : host.c_str(), port, AI_PASSIVE,
-                          [&](int fd, const addrinfo& ai) {
+  auto addrs = resolve(any ? "0.0.0.0" : host.c_str(), std::to_string(port),
+                       AI_PASSIVE);
+  if (!addrs)
+    return addrs.error();
+  return on_first_address(addrs->get(), [&](int fd, const addrinfo& ai) {
                             int one = 1;
                             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
                             if (::bind(fd, ai.ai_addr, ai.ai_addrlen) == 0

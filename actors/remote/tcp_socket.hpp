@@ -14,8 +14,10 @@ namespace parallel::remote::detail {
 /// name resolves to, in turn) before `deadline`, with TCP_NODELAY set; or
 /// why not: "cannot resolve host: ...", "no answer (timed out)" once the
 /// deadline passed, "cancelled" once `cancel_fd` (if not -1) became
-/// readable, or the system's reason for the last address tried. The caller
-/// owns (and closes) the descriptor.
+/// readable, or the system's reason for the last address tried. The name
+/// lookup counts against the deadline and is cancelled too: a name server
+/// that never answers cannot hold the caller past either. The caller owns
+/// (and closes) the descriptor.
 expected<int> tcp_connect_before(const std::string& host, uint16_t port,
                                  std::chrono::steady_clock::time_point deadline,
                                  int cancel_fd = -1);
