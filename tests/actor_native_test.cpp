@@ -326,11 +326,16 @@ TEST_CASE_METHOD(test::system_fixture, "stats are exact under mixed outcomes") {
   for (int i = 0; i < 4; ++i)
     g.go([](const context&) { return make_error("no"); });
   std::atomic<int> throws{0};
+  // A panic makes every later go() rethrow it, so the throwing tasks hold
+  // back until all sixteen are submitted.
+  test::gate all_submitted;
   for (int i = 0; i < 2; ++i)
     g.go([&](const context&) -> error {
+      all_submitted.wait();
       ++throws;
       throw std::runtime_error("x");
     });
+  all_submitted.open();
   CHECK_THROWS_AS(g.wait(), std::runtime_error);
   auto st = g.stats();
   CHECK(st.submitted == 16);
