@@ -14,6 +14,7 @@
 
 #include "connect_cancel.hpp"
 #include "guard_tls.hpp"
+#include "source_rate_limit.hpp"
 #include "parallel/error.hpp"
 #include "parallel/remote/guard_options.hpp"
 
@@ -139,7 +140,8 @@ private:
   void tear_down();
   void on_event(slot& s, uint32_t events);
   void accept_public();
-  // Closes the served connection longest in its handshake; false if none.
+  // Closes the served connection longest in its handshake from the source
+  // address with the most such connections; false if there is none.
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);
@@ -193,6 +195,7 @@ private:
   std::vector<conn*> dead_;
   std::size_t served_ = 0;       // connections accepted on the public port, open
   std::size_t handshaking_ = 0;  // ... of which still in their handshake
+  source_rate_limit connects_;   // node side: new connections per source
   std::chrono::steady_clock::time_point log_second_;
   std::size_t logged_ = 0;
   std::size_t suppressed_ = 0;

@@ -5,7 +5,8 @@
 //                 [--heartbeat MS] [--connection-timeout MS]
 //                 [--tasks NAME,NAME...] [--stop-grace MS]
 //                 [--handshake-timeout MS] [--max-connections N]
-//                 [--max-handshaking N] [--max-message BYTES]
+//                 [--max-handshaking N] [--max-connects-per-source N]
+//                 [--max-message BYTES]
 //
 // Prints the port it listens on as its first line (useful with --port 0),
 // then serves until SIGINT or SIGTERM, which stop it gracefully: it stops
@@ -44,7 +45,8 @@ void usage(const char* why) {
             << "                     [--heartbeat MS] [--connection-timeout MS]\n"
             << "                     [--tasks NAME,NAME...] [--stop-grace MS]\n"
             << "                     [--handshake-timeout MS] [--max-connections N]\n"
-            << "                     [--max-handshaking N] [--max-message BYTES]\n"
+            << "                     [--max-handshaking N] [--max-connects-per-source N]\n"
+            << "                     [--max-message BYTES]\n"
             << "  --heartbeat MS           heartbeat interval, at least 1 (default 500);\n"
             << "                           clients' connection timeouts must exceed it\n"
             << "  --connection-timeout MS  a client silent this long is gone; above\n"
@@ -56,6 +58,9 @@ void usage(const char* why) {
             << "                           this soon after it connects (default 5000)\n"
             << "  --max-connections N      clients at once; more are refused (default 256)\n"
             << "  --max-handshaking N      clients in their handshake at once (default 64)\n"
+            << "  --max-connects-per-source N\n"
+            << "                           new connections one address may open a\n"
+            << "                           second, bursts of 2N; 0: no limit (default)\n"
             << "  --max-message BYTES      the largest request a client may send\n"
             << "                           (default 8388608)\n";
   std::exit(2);
@@ -121,6 +126,8 @@ int main(int argc, char** argv) {
       opts.guard.max_connections = number(opt, val, 1 << 20);
     else if (opt == "--max-handshaking")
       opts.guard.max_handshaking = number(opt, val, 1 << 20);
+    else if (opt == "--max-connects-per-source")
+      opts.guard.max_connects_per_source = number(opt, val, 1 << 20);
     else if (opt == "--max-message")
       opts.guard.max_message_bytes = static_cast<uint32_t>(number(opt, val, 0xffffffffUL));
     else

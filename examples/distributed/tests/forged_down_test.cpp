@@ -32,12 +32,9 @@ namespace remote = parallel::remote;
 using test::client;
 using test::raw_basp_peer;
 
-namespace {
+using test::read_file;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  return {std::istreambuf_iterator<char>{in}, {}};
-}
+namespace {
 
 /// A node whose standard error (the guard's log) goes to a file.
 struct logged_node {

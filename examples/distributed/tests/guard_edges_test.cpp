@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <iostream>
@@ -34,6 +37,7 @@
 using namespace std::chrono_literals;
 namespace remote = parallel::remote;
 using test::client;
+using test::read_file;
 
 namespace {
 
@@ -267,4 +271,93 @@ TEST_CASE("silent connections at the handshake cap do not keep a new client out"
   CHECK(got->front() == 7);
   for (int fd : silent)
     ::close(fd);
+}
+
+namespace {
+
+/// A connection from `source` (an address of loopback) to `port`.
+int connect_from(const char* source, uint16_t port) {
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+  return fd;
+}
+
+/// Whether the node closed `fd`: reads what is there now, without waiting.
+bool closed_by_node(int fd) {
+  char buf[512];
+  for (;;) {
+    auto n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+      return true;
+    if (n < 0)
+      return false;
+  }
+}
+
+/// Runs one echo task on `n` from 127.0.0.1. The guard accepts in order, so
+/// afterwards every connection opened before it was admitted or closed.
+void serve_one(test::node_process& n) {
+  client c;
+  auto nodes = c.connect({&n});
+  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(col, examples::echo, int64_t{7});
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(got->front() == 7);
+}
+
+} // namespace
+
+TEST_CASE("a flood from one address at the handshake cap evicts its own connections") {
+  // Before, the connection longest in its handshake made room, whoever it
+  // came from: one address replaying ClientHellos (2,640 a second) failed
+  // every other address's connect.
+  test::node_process n1{{"--max-handshaking", "4", "--handshake-timeout", "60000"}};
+  int waiting = connect_from("127.0.0.1", n1.port()); // a client mid-handshake
+  std::vector<int> flood;
+  for (int i = 0; i < 8; ++i)
+    flood.push_back(connect_from("127.0.0.2", n1.port()));
+  serve_one(n1);
+  CHECK_FALSE(closed_by_node(waiting));
+  auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
+  CHECK(evicted >= 5); // 4 places: the waiting client and at most 3 of these
+  ::close(waiting);
+  for (int fd : flood)
+    ::close(fd);
+}
+
+TEST_CASE("a source over its connection rate is refused before TLS; others are served") {
+  // A flood of ClientHellos from one address would cost the multiplexer's
+  // thread a signature each. With --max-connects-per-source 1 an address
+  // gets a burst of 2, then one connection a second.
+  auto err = "/tmp/parallel-guard-rate-" + std::to_string(getpid());
+  test::node_process n1{{"--max-connects-per-source", "1", "--handshake-timeout", "60000"},
+                        {},
+                        err};
+  constexpr int attempts = 10;
+  std::vector<int> flood;
+  auto first = std::chrono::steady_clock::now();
+  for (int i = 0; i < attempts; ++i)
+    flood.push_back(connect_from("127.0.0.2", n1.port()));
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - first;
+  serve_one(n1); // 127.0.0.1 has a bucket of its own
+  // An admitted connection got the node's handshake (or nothing yet).
+  auto refused = std::count_if(flood.begin(), flood.end(), closed_by_node);
+  auto admitted_at_most = 2 + static_cast<int>(std::ceil(took.count()));
+  INFO("connecting took " << took.count() << " s");
+  CHECK(refused >= attempts - admitted_at_most);
+  CHECK(refused < attempts); // the burst lets the first ones in
+  CHECK_THAT(read_file(err),
+             Catch::Contains("new connections a second from 127.0.0.2 (the limit)"));
+  for (int fd : flood)
+    ::close(fd);
+  std::remove(err.c_str());
 }

@@ -5,7 +5,9 @@ Loopback only; every wait is bounded; each mode starts and stops its node.
 
     guard_review_attacks.py BUILD_DIR MODE [ARGS]
     (CERTS=DIR: TLS files other than BUILD_DIR's test-certs; HB=MS: node and
-    client heartbeat MS, connection timeout 10*MS, for the hello mode)
+    client heartbeat MS, connection timeout 10*MS, for the hello mode;
+    NODE_ARGS="...": more node options, e.g. "--max-connects-per-source 16";
+    FROM=ADDR: the hello flood's source address, e.g. 127.0.0.2)
 
 Modes:
   hello [SECS [THREADS]]  replayed TLS ClientHellos (no crypto for the
@@ -37,6 +39,7 @@ class Node:
     def __init__(self, *args):
         self.err_path = "/tmp/guard-review-node-%d.err" % os.getpid()
         self.err = open(self.err_path, "w+")
+        args = [*args, *os.environ.get("NODE_ARGS", "").split()]
         self.proc = subprocess.Popen(["nice", "-n", "19", NODE, "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
         self.port = int(self.proc.stdout.readline().strip())
@@ -196,7 +199,8 @@ def mode_hello_replay():
     def flood():
         while not stop.is_set():
             try:
-                s = socket.create_connection((HOST, node.port), timeout=2)
+                s = socket.create_connection((HOST, node.port), timeout=2,
+                                             source_address=(os.environ.get("FROM", HOST), 0))
                 s.sendall(hello)
                 # wait for the server's first flight: it did the signature
                 s.recv(1)

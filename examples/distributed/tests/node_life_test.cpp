@@ -38,12 +38,9 @@ using test::client;
 using test::eventually;
 using test::per_node;
 
-namespace {
+using test::read_file;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  return {std::istreambuf_iterator<char>{in}, {}};
-}
+namespace {
 
 std::string temp_path(const std::string& name) {
   return "/tmp/parallel-node-life-" + std::to_string(getpid()) + "-" + name;

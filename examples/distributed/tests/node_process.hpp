@@ -4,6 +4,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,6 +19,13 @@
 extern char** environ;
 
 namespace test {
+
+/// What the file at `path` holds ("" if it cannot be read): a node's
+/// standard error, kept with `node_process`'s `stderr_path`.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
 
 /// A parallel-node child process on loopback (--port 0 unless `extra` says
 /// otherwise). The constructor returns once the node printed its port; the

@@ -1,0 +1,56 @@
+// source_rate_limit: how fast each source address may open connections to a
+// node (private).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+
+namespace parallel::remote::detail {
+
+/// A token bucket per source address: on average `per_second` new
+/// connections a second, in bursts of up to twice that. The node's guard asks
+/// it before any TLS work, because one replayed ClientHello costs an attacker
+/// nothing and the multiplexer's thread a signature.
+///
+/// The table forgets a source once its bucket is full again, so it holds only
+/// sources that connected in the last `2 s`. It holds at most `max_sources`;
+/// beyond that, new sources are let in unchecked (failing open keeps real
+/// clients in when an attacker has more addresses than that, which this
+/// limit cannot stop anyway).
+class source_rate_limit {
+public:
+  using clock = std::chrono::steady_clock;
+
+  static constexpr std::size_t max_sources = 65536;
+
+  /// `per_second` 0: every connection is admitted.
+  explicit source_rate_limit(std::size_t per_second);
+
+  /// Takes a token from `source`'s bucket; false if it is empty.
+  bool admit(const std::string& source, clock::time_point now);
+
+  /// Forgets the sources whose buckets have refilled (at most once a second).
+  void forget_refilled(clock::time_point now);
+
+  /// Sources in the table.
+  std::size_t sources() const noexcept {
+    return buckets_.size();
+  }
+
+private:
+  struct bucket {
+    double tokens;
+    clock::time_point at; // when `tokens` was last brought up to date
+  };
+
+  double refill(const bucket& b, clock::time_point now) const;
+
+  double per_second_;
+  double burst_;
+  std::unordered_map<std::string, bucket> buckets_;
+  clock::time_point last_sweep_{};
+};
+
+} // namespace parallel::remote::detail
