@@ -73,11 +73,47 @@ bool read_exact(int fd, char* p, std::size_t n) {
   return true;
 }
 
+/// A connection from `source` (an address of loopback) to `port`.
+int connect_from(const char* source, uint16_t port) {
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+  return fd;
+}
+
+/// Whether the node closed `fd`: reads what is there now, without waiting.
+bool closed_by_node(int fd) {
+  char buf[512];
+  for (;;) {
+    auto n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+      return true;
+    if (n < 0)
+      return false;
+  }
+}
+
+/// Checks that `n` serves client `c` (on 127.0.0.1): one echo task of `x`.
+/// The guard accepts in order, so afterwards every connection opened before
+/// `c` connected was admitted or closed.
+void check_serves(client& c, test::node_process& n, int64_t x = 7) {
+  auto nodes = c.connect({&n});
+  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(col, examples::echo, x);
+  auto got = col.wait();
+  REQUIRE(got);
+  CHECK(got->front() == x);
+}
+
 } // namespace
 
-// Hidden ([.slow-reader]): fails until the guard applies back-pressure to a
-// peer that does not read (see the comment inside). Run it with
-//   parallel-remote-tests "[slow-reader]"
 TEST_CASE("the guard stops reading a peer that does not read its answers") {
   // CAF's middleman answers each request to an actor that does not exist
   // with an error (sync_request_bouncer) and buffers, without bound, what
@@ -151,12 +187,7 @@ TEST_CASE("the guard stops reading a peer that does not read its answers") {
   ::close(fd);
   // The node still serves a real client.
   client c2;
-  auto nodes = c2.connect({&n1});
-  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c2.sys), nodes));
-  remote::go_remote(col, examples::echo, int64_t{7});
-  auto got = col.wait();
-  REQUIRE(got);
-  CHECK(got->front() == 7);
+  check_serves(c2, n1);
 }
 
 TEST_CASE("a guard closed on the multiplexer's thread before it entered the loop") {
@@ -190,12 +221,7 @@ TEST_CASE("a guard closed on the multiplexer's thread before it entered the loop
   guard.reset();
   // The multiplexer still works: a client connects to a node.
   test::node_process n1;
-  auto nodes = c.connect({&n1});
-  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
-  remote::go_remote(col, examples::echo, int64_t{3});
-  auto got = col.wait();
-  REQUIRE(got);
-  CHECK(got->front() == 3);
+  check_serves(c, n1, 3);
 }
 
 TEST_CASE("a node that closes in the middle of its handshake fails the connect at once") {
@@ -252,69 +278,14 @@ TEST_CASE("silent connections at the handshake cap do not keep a new client out"
   // connections before their deadline kept new clients out for as long as
   // it went on. Now a newcomer takes the place of the oldest one.
   test::node_process n1{{"--max-handshaking", "4"}};
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(n1.port());
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::vector<int> silent;
-  for (int i = 0; i < 8; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-    silent.push_back(fd);
-  }
+  for (int i = 0; i < 8; ++i)
+    silent.push_back(connect_from("127.0.0.1", n1.port()));
   client c;
-  auto nodes = c.connect({&n1});
-  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
-  remote::go_remote(col, examples::echo, int64_t{7});
-  auto got = col.wait();
-  REQUIRE(got);
-  CHECK(got->front() == 7);
+  check_serves(c, n1);
   for (int fd : silent)
     ::close(fd);
 }
-
-namespace {
-
-/// A connection from `source` (an address of loopback) to `port`.
-int connect_from(const char* source, uint16_t port) {
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
-  return fd;
-}
-
-/// Whether the node closed `fd`: reads what is there now, without waiting.
-bool closed_by_node(int fd) {
-  char buf[512];
-  for (;;) {
-    auto n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-      return true;
-    if (n < 0)
-      return false;
-  }
-}
-
-/// Runs one echo task on `n` from 127.0.0.1. The guard accepts in order, so
-/// afterwards every connection opened before it was admitted or closed.
-void serve_one(test::node_process& n) {
-  client c;
-  auto nodes = c.connect({&n});
-  parallel::collect<int64_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
-  remote::go_remote(col, examples::echo, int64_t{7});
-  auto got = col.wait();
-  REQUIRE(got);
-  CHECK(got->front() == 7);
-}
-
-} // namespace
 
 TEST_CASE("a flood from one address at the handshake cap evicts its own connections") {
   // Before, the connection longest in its handshake made room, whoever it
@@ -325,7 +296,10 @@ TEST_CASE("a flood from one address at the handshake cap evicts its own connecti
   std::vector<int> flood;
   for (int i = 0; i < 8; ++i)
     flood.push_back(connect_from("127.0.0.2", n1.port()));
-  serve_one(n1);
+  {
+    client c;
+    check_serves(c, n1);
+  }
   CHECK_FALSE(closed_by_node(waiting));
   auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
   CHECK(evicted >= 5); // 4 places: the waiting client and at most 3 of these
@@ -348,7 +322,10 @@ TEST_CASE("a source over its connection rate is refused before TLS; others are s
   for (int i = 0; i < attempts; ++i)
     flood.push_back(connect_from("127.0.0.2", n1.port()));
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - first;
-  serve_one(n1); // 127.0.0.1 has a bucket of its own
+  {
+    client c; // 127.0.0.1 has a bucket of its own
+    check_serves(c, n1);
+  }
   // An admitted connection got the node's handshake (or nothing yet).
   auto refused = std::count_if(flood.begin(), flood.end(), closed_by_node);
   auto admitted_at_most = 2 + static_cast<int>(std::ceil(took.count()));
