@@ -66,28 +66,23 @@ void no_delay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-/// The address of `sa` without its port ("?" if neither IPv4 nor IPv6).
-std::string source_address(const sockaddr* sa) {
+std::string peer_name(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = "?";
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, host,
-              sizeof(host));
-  else if (sa->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, host,
-              sizeof(host));
-  return host;
-}
-
-std::string peer_name(const sockaddr* sa, const std::string& address) {
-  if (sa->sa_family == AF_INET)
-    return address + ":"
-           + std::to_string(ntohs(reinterpret_cast<const sockaddr_in*>(sa)->sin_port));
   uint16_t port = 0;
-  if (sa->sa_family == AF_INET6)
-    port = ntohs(reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port);
+  if (sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+    return std::string{host} + ":" + std::to_string(port);
+  }
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  }
   // (Appended piece by piece: GCC 12 warns, wrongly, about "[" + string.)
   std::string name{"["};
-  name += address;
+  name += host;
   name += "]:";
   name += std::to_string(port);
   return name;
@@ -455,12 +450,13 @@ void basp_guard::accept_public() {
       return;
     }
     auto* sa = reinterpret_cast<sockaddr*>(&ss);
-    auto source = source_address(sa);
-    auto who = peer_name(sa, source);
+    auto source = source_of(sa);
+    auto who = peer_name(sa);
     if (!connects_.admit(source, clock::now())) {
       log("refused " + who + ": more than "
           + std::to_string(opts_.max_connects_per_source)
-          + " new connections a second from " + source + " (the limit)");
+          + " new connections a second (bursts of twice that) from " + source
+          + " (the limit)");
       ::close(fd);
       continue;
     }

@@ -7,15 +7,24 @@
 #include <string>
 #include <unordered_map>
 
+#include <sys/socket.h>
+
 namespace parallel::remote::detail {
+
+/// The source a connection from `sa` counts against, for the rate below and
+/// for the guard's handshake places: an IPv4 address ("203.0.113.7"), or an
+/// IPv6 /64 ("2001:db8:1:2::/64"), since one host or site commonly holds a
+/// whole /64; an IPv4-mapped IPv6 address counts as its IPv4 address.
+std::string source_of(const sockaddr* sa);
 
 /// A token bucket per source address: on average `per_second` new
 /// connections a second, in bursts of up to twice that. The node's guard asks
 /// it before any TLS work, because one replayed ClientHello costs an attacker
 /// nothing and the multiplexer's thread a signature.
 ///
-/// The table forgets a source once its bucket is full again, so it holds only
-/// sources that connected in the last `2 s`. It holds at most `max_sources`;
+/// The table forgets a source once its bucket is full again (checked once a
+/// second), so it holds only sources that connected in the last 3 s at
+/// most. It holds at most `max_sources`;
 /// beyond that, new sources are let in unchecked (failing open keeps real
 /// clients in when an attacker has more addresses than that, which this
 /// limit cannot stop anyway).

@@ -35,15 +35,16 @@ struct guard_options {
   std::chrono::milliseconds stall_timeout{10000};
   /// On a node: connections at once, handshaken or not; more are refused.
   std::size_t max_connections = 256;
-  /// On a node: connections still in their handshake at once; more are
-  /// refused, so that silent connections cannot lock out real clients.
+  /// On a node: connections still in their handshake at once. A newcomer
+  /// over it closes the oldest of the source holding the most, so that
+  /// silent connections cannot lock out real clients.
   std::size_t max_handshaking = 64;
-  /// On a node: new connections one source address (IPv4 or IPv6, any port)
-  /// may open a second, on average, in bursts of up to twice as many; more
-  /// are closed at once, before any TLS work, since every TLS handshake costs
-  /// the thread that serves all clients a signature. 0 (the default): no
-  /// limit, because clients behind one NAT address, or on one host, share a
-  /// source.
+  /// On a node: new connections one source (an IPv4 address, or an IPv6
+  /// /64) may open a second, on average, in bursts of up to twice as many;
+  /// more are closed at once, before any TLS work, since every TLS handshake
+  /// costs the thread that serves all clients a signature. A client's
+  /// connect takes two connections. 0 (the default): no limit, because
+  /// clients behind one NAT address, or on one host, share a source.
   std::size_t max_connects_per_source = 0;
   /// On a node that stopped: how long the guard keeps relaying the answers
   /// the middleman still writes to clients before it closes their
