@@ -160,7 +160,7 @@ struct basp_guard::conn {
   frame_check check;
   milliseconds stall;
   std::string peer;               // "host:port" of the untrusted peer
-  std::string source;             // its address alone (node side)
+  std::string source;             // what it counts against: source_of (node side)
   bool served = false;            // accepted on the public port (node side)
   bool counted_handshaking = false;
   bool bound = false;             // node side: its node id is in bound_
@@ -507,8 +507,8 @@ void basp_guard::accept_public() {
 
 bool basp_guard::evict_oldest_handshaking() {
   // The newcomer gets the place of the connection that has waited longest
-  // for its handshake, among those of the source address that holds the
-  // most places. Refusing newcomers instead would let an attacker who renews
+  // for its handshake, among those of the source (source_of) that holds
+  // the most places. Refusing newcomers instead would let an attacker who renews
   // silent connections before their deadline keep every new client out;
   // evicting the oldest of all would let one source that floods handshakes
   // push out every other source's client (measured: 2,640 replayed
