@@ -141,7 +141,7 @@ private:
   void on_event(slot& s, uint32_t events);
   void accept_public();
   // Closes the served connection longest in its handshake from the source
-  // address with the most such connections; false if there is none.
+  // (source_of) with the most such connections; false if there is none.
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);

@@ -17,17 +17,16 @@ namespace parallel::remote::detail {
 /// whole /64; an IPv4-mapped IPv6 address counts as its IPv4 address.
 std::string source_of(const sockaddr* sa);
 
-/// A token bucket per source address: on average `per_second` new
+/// A token bucket per source (`source_of`): on average `per_second` new
 /// connections a second, in bursts of up to twice that. The node's guard asks
 /// it before any TLS work, because one replayed ClientHello costs an attacker
 /// nothing and the multiplexer's thread a signature.
 ///
 /// The table forgets a source once its bucket is full again (checked once a
-/// second), so it holds only sources that connected in the last 3 s at
-/// most. It holds at most `max_sources`;
-/// beyond that, new sources are let in unchecked (failing open keeps real
-/// clients in when an attacker has more addresses than that, which this
-/// limit cannot stop anyway).
+/// second), so it holds only sources that connected in the last 3 s at most.
+/// It holds at most `max_sources`; beyond that, new sources are let in
+/// unchecked (failing open keeps real clients in when an attacker has more
+/// addresses than that, which this limit cannot stop anyway).
 class source_rate_limit {
 public:
   using clock = std::chrono::steady_clock;

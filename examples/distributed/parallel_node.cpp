@@ -59,8 +59,9 @@ void usage(const char* why) {
             << "  --max-connections N      clients at once; more are refused (default 256)\n"
             << "  --max-handshaking N      clients in their handshake at once (default 64)\n"
             << "  --max-connects-per-source N\n"
-            << "                           new connections one address may open a\n"
-            << "                           second, bursts of 2N; 0: no limit (default)\n"
+            << "                           new connections one address (IPv6: one /64)\n"
+            << "                           may open a second, bursts of 2N; 0: no\n"
+            << "                           limit (default)\n"
             << "  --max-message BYTES      the largest request a client may send\n"
             << "                           (default 8388608)\n";
   std::exit(2);

@@ -276,7 +276,8 @@ TEST_CASE("silent connections at the handshake cap do not keep a new client out"
   // Before, a node refused every connection over `max_handshaking` while
   // that many sat in their handshake: an attacker renewing silent
   // connections before their deadline kept new clients out for as long as
-  // it went on. Now a newcomer takes the place of the oldest one.
+  // it went on. Now a newcomer takes the place of the oldest one (of the
+  // source holding the most places: here they all share 127.0.0.1).
   test::node_process n1{{"--max-handshaking", "4"}};
   std::vector<int> silent;
   for (int i = 0; i < 8; ++i)

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
