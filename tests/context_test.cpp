@@ -104,7 +104,7 @@ TEST_CASE("a passed deadline cancels with deadline_exceeded and wakes waiters") 
   CHECK(is(ctx.cause(), errc::deadline_exceeded));
 }
 
-TEST_CASE("with_deadline in the past is cancelled at once; deadlines inherit") {
+TEST_CASE("with_deadline in the past is cancelled at once, and deadlines inherit") {
   auto [past, c1] = with_deadline(context::background(),
                                   std::chrono::steady_clock::now() - 1s);
   CHECK(past.cancelled());

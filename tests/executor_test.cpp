@@ -205,7 +205,7 @@ TEST_CASE_METHOD(test::system_fixture, "cancelling the parent stops queued tasks
   CHECK(message(ex.group_context().cause()) == "client went away");
 }
 
-TEST_CASE_METHOD(test::system_fixture, "wait: many times, from many threads; then the context is done") {
+TEST_CASE_METHOD(test::system_fixture, "wait: many times, from many threads, then the context is done") {
   for (auto k : all_kinds) {
     SECTION(test::name(k)) {
       auto ex = test::make(sys, k);

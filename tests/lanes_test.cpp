@@ -155,7 +155,7 @@ TEST_CASE_METHOD(test::system_fixture, "a lane routes requests under a per-desti
   caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(test::system_fixture, "a lane task retries on a surviving destination; unroutable tasks fail") {
+TEST_CASE_METHOD(test::system_fixture, "a lane task retries on a surviving destination, and unroutable tasks fail") {
   test::counter held;
   auto doomed = sys.spawn(black_hole, &held);
   auto survivor = test::spawn_service(sys, 1ms);

@@ -65,7 +65,7 @@ TEST_CASE_METHOD(test::system_fixture, "groups of go_requests share the system's
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(test::system_fixture, "creating a group starts no thread; groups share the pool's workers") {
+TEST_CASE_METHOD(test::system_fixture, "creating a group starts no thread, and groups share the pool's workers") {
   auto threads_before = test::thread_count();
   {
     std::vector<executor> groups;

@@ -170,7 +170,7 @@ TEST_CASE_METHOD(test::system_fixture, "feed: a task error is returned and cance
   CHECK(message(g.wait()) == "oh no");
 }
 
-TEST_CASE_METHOD(test::system_fixture, "gather_errs: every error collected, in order, flattened; nothing stops") {
+TEST_CASE_METHOD(test::system_fixture, "gather_errs: every error collected, in order, flattened, and nothing stops") {
   for (auto k : all_kinds) {
     SECTION(test::name(k)) {
       auto ex = test::make(sys, k);
@@ -270,7 +270,7 @@ TEST_CASE_METHOD(test::system_fixture, "feed_with_errs: receiver gets successes,
   }
 }
 
-TEST_CASE_METHOD(test::system_fixture, "wrappers share one executor; each wait waits for all its tasks") {
+TEST_CASE_METHOD(test::system_fixture, "wrappers share one executor, and each wait waits for all its tasks") {
   auto ex = parallel::limited(sys, {}, 2);
   collect<int> values{ex};
   gather_errs errs{ex};

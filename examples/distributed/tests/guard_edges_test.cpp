@@ -311,7 +311,7 @@ TEST_CASE("a flood from one address at the handshake cap evicts its own connecti
     ::close(fd);
 }
 
-TEST_CASE("a source over its connection rate is refused before TLS; others are served") {
+TEST_CASE("a source over its connection rate is refused before TLS, and others are served") {
   // A flood of ClientHellos from one address would cost the multiplexer's
   // thread a signature each. With --max-connects-per-source 4 an address
   // gets a burst of 8, then four connections a second. (A client's connect
