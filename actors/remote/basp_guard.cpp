@@ -1007,8 +1007,9 @@ std::size_t basp_guard::drain() {
 
 expected<uint16_t> basp_guard::serve(const std::string& host, uint16_t port,
                                      uint16_t inside_port, tls_context tls,
-                                     std::string local_node) {
-  auto fd = tcp_listen(host, port, SOMAXCONN);
+                                     std::string local_node,
+                                     std::chrono::milliseconds lookup_timeout) {
+  auto fd = tcp_listen(host, port, SOMAXCONN, clock::now() + lookup_timeout);
   if (!fd)
     return fd.error();
   auto bound = local_port(*fd);
@@ -1052,7 +1053,7 @@ basp_guard::open_link(const std::string& host, uint16_t port, tls_context tls,
                                 cancel ? cancel->readable_at_cancel() : -1);
   if (!out)
     return out.error();
-  auto lst = tcp_listen("127.0.0.1", 0, 4);
+  auto lst = tcp_listen("127.0.0.1", 0, 4, clock::now()); // numeric: no lookup
   if (!lst) {
     ::close(*out);
     return make_error("cannot open a loopback port for the guard: "

@@ -98,10 +98,12 @@ public:
   /// declares the node id of another open connection, or the node's own,
   /// is not relayed: a CAF client's redundant second connection (or one to
   /// its own actor system) gets the node's handshake and closes; anything
-  /// more it sends closes it. Returns the port.
+  /// more it sends closes it. A host name that does not resolve within
+  /// `lookup_timeout` fails. Returns the port.
   expected<uint16_t> serve(const std::string& host, uint16_t port,
                            uint16_t inside_port, tls_context tls,
-                           std::string local_node);
+                           std::string local_node,
+                           std::chrono::milliseconds lookup_timeout);
 
   /// Node side: closes the public port; relayed connections stay.
   void stop_listening();

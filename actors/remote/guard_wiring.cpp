@@ -112,7 +112,7 @@ expected<node_guard> guard_node(caf::actor_system& sys, const node_options& opts
   out.guard = std::make_unique<basp_guard>(**mpx, opts.guard,
                                            "parallel::remote node guard");
   auto port = out.guard->serve(opts.host, opts.port, inside_port, std::move(ctx),
-                               std::move(*self));
+                               std::move(*self), opts.host_lookup_timeout);
   if (!port)
     return port.error();
   out.port = *port;

@@ -77,19 +77,20 @@ struct name_lookup {
   }
 };
 
-/// The addresses of `host`:`port`, found before `deadline` unless
-/// `cancel_fd` (if not -1) becomes readable first. A numeric address needs
-/// no lookup and no thread.
+/// The addresses of `host`:`port` (getaddrinfo's `flags`), found before
+/// `deadline` unless `cancel_fd` (if not -1) becomes readable first. A
+/// numeric address needs no lookup and no thread.
 expected<addrinfo_ptr> resolve_before(const char* host, const std::string& service,
-                                      clock::time_point deadline, int cancel_fd) {
-  if (auto numeric = resolve(host, service, AI_NUMERICHOST))
+                                      int flags, clock::time_point deadline,
+                                      int cancel_fd) {
+  if (auto numeric = resolve(host, service, flags | AI_NUMERICHOST))
     return numeric;
   auto l = std::make_shared<name_lookup>();
   if (l->done_fd < 0)
     return make_error(std::string{"cannot resolve host: "} + std::strerror(errno));
   l->host = host;
   l->service = service;
-  l->hints = make_hints(0);
+  l->hints = make_hints(flags);
   try {
     std::thread{[l] {
       l->rc = getaddrinfo(l->host.c_str(), l->service.c_str(), &l->hints, &l->res);
@@ -145,7 +146,7 @@ expected<int> on_first_address(const addrinfo* addrs, Use use) {
 
 expected<int> tcp_connect_before(const std::string& host, uint16_t port,
                                  clock::time_point deadline, int cancel_fd) {
-  auto addrs = resolve_before(host.c_str(), std::to_string(port), deadline, cancel_fd);
+  auto addrs = resolve_before(host.c_str(), std::to_string(port), 0, deadline, cancel_fd);
   if (!addrs)
     return addrs.error();
   return on_first_address(addrs->get(), [&](int fd, const addrinfo& ai) {
@@ -177,10 +178,11 @@ bool timed_out(const error& err) {
   return message(err) == timed_out_text;
 }
 
-expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog) {
+expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog,
+                         clock::time_point deadline) {
   bool any = host.empty() || host == "0.0.0.0";
-  auto addrs = resolve(any ? "0.0.0.0" : host.c_str(), std::to_string(port),
-                       AI_PASSIVE);
+  auto addrs = resolve_before(any ? "0.0.0.0" : host.c_str(), std::to_string(port),
+                              AI_PASSIVE, deadline, -1);
   if (!addrs)
     return addrs.error();
   return on_first_address(addrs->get(), [&](int fd, const addrinfo& ai) {

@@ -26,8 +26,11 @@ expected<int> tcp_connect_before(const std::string& host, uint16_t port,
 bool timed_out(const error& err);
 
 /// A non-blocking TCP socket listening on `host`:`port` ("" or "0.0.0.0":
-/// every interface; port 0: any), or why not.
-expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog);
+/// every interface; port 0: any), or why not. A host name must resolve
+/// before `deadline` (as for `tcp_connect_before`); a numeric address needs
+/// no lookup.
+expected<int> tcp_listen(const std::string& host, uint16_t port, int backlog,
+                         std::chrono::steady_clock::time_point deadline);
 
 /// The local port of socket `fd`.
 uint16_t local_port(int fd);

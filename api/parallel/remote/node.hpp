@@ -22,6 +22,11 @@ struct node_options {
   /// The address to listen on. Loopback unless told otherwise; "0.0.0.0"
   /// (or "") listens on every interface.
   std::string host = "127.0.0.1";
+  /// How long looking `host` up may take when it is a name (a numeric
+  /// address needs no lookup): a name service that does not answer in time
+  /// fails `node::start` rather than holding it for the system resolver's
+  /// own timeouts.
+  std::chrono::milliseconds host_lookup_timeout{10000};
   /// 0 picks a free port (see `node::port()`).
   uint16_t port = 0;
   /// Tasks running at once on this node, over all clients; more wait in the

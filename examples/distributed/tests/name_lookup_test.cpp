@@ -121,3 +121,19 @@ TEST_CASE("a cluster that goes away stops a reconnect attempt stuck in its name 
     // released, after this block (ctest's timeout of 120 s fails the case).
   hang_up_name = false;
 }
+
+TEST_CASE("a node whose listen host name never resolves fails to start in time") {
+  release_at_end release;
+  client c;
+  remote::node_options opts;
+  opts.host = "listen.hang.test";
+  opts.host_lookup_timeout = 300ms;
+  // Were start to wait for the lookup, it would never return (the lookup is
+  // released only at the end of the case).
+  auto started = remote::node::start(*c.sys, examples::make_registry(), opts);
+  REQUIRE(!started);
+  CHECK(lookups_blocked.load() >= 1); // the lookup really hung
+  auto why = parallel::message(started.error());
+  CHECK_THAT(why, Catch::Contains("listen.hang.test"));
+  CHECK_THAT(why, Catch::Contains("no answer from the name service in time"));
+}
