@@ -220,7 +220,8 @@ bool basp_guard::answers_pile_up(const conn& c) {
 basp_guard::basp_guard(caf::io::network::default_multiplexer& mpx,
                        guard_options opts, std::string name)
   : opts_(std::move(opts)), name_(std::move(name)), mpx_(mpx),
-    connects_(opts_.max_connects_per_source), scratch_(chunk) {
+    connects_(opts_.max_connects_per_source),
+    new_sources_(opts_.max_connects_from_new_sources), scratch_(chunk) {
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   tick_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -452,11 +453,20 @@ void basp_guard::accept_public() {
     auto* sa = reinterpret_cast<sockaddr*>(&ss);
     auto source = source_of(sa);
     auto who = peer_name(sa);
-    if (!connects_.admit(source, clock::now())) {
+    auto now = clock::now();
+    if (!connects_.admit(source, now)) {
       log("refused " + who + ": more than "
           + std::to_string(opts_.max_connects_per_source)
           + " new connections a second (bursts of twice that) from " + source
           + " (the limit)");
+      ::close(fd);
+      continue;
+    }
+    if (!new_sources_.admit(source, now)) {
+      log("refused " + who + ": more than "
+          + std::to_string(opts_.max_connects_from_new_sources)
+          + " new connections a second (bursts of twice that) from sources "
+            "without a completed handshake in the last hour (the limit)");
       ::close(fd);
       continue;
     }
@@ -483,7 +493,6 @@ void basp_guard::accept_public() {
     ++handshaking_;
     c->out_fd = fd;
     c->inside_port = inside_port_;
-    auto now = clock::now();
     c->handshake_deadline = now + opts_.handshake_timeout;
     c->last_outside = c->last_any = now;
     if (public_tls_) {
@@ -712,6 +721,7 @@ bool basp_guard::read_outside(conn& c) {
   if (!was_done && c.check.handshake_done() && c.counted_handshaking) {
     c.counted_handshaking = false;
     --handshaking_;
+    new_sources_.completed(c.source, clock::now()); // TLS too, if any
   }
   c.to_in.append(scratch_.data(), bytes);
   c.last_outside = c.last_any = clock::now();
@@ -867,6 +877,7 @@ void basp_guard::watch(conn& c) {
 void basp_guard::sweep() {
   auto now = clock::now();
   connects_.forget_refilled(now);
+  new_sources_.forget_expired(now);
   std::vector<std::pair<conn*, std::string>> late;
   for (auto* c : conns_) {
     if (!c->served && c->in_fd < 0 && c->check.handshake_done()

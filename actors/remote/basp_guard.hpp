@@ -14,6 +14,7 @@
 
 #include "connect_cancel.hpp"
 #include "guard_tls.hpp"
+#include "new_source_budget.hpp"
 #include "source_rate_limit.hpp"
 #include "parallel/error.hpp"
 #include "parallel/remote/guard_options.hpp"
@@ -198,6 +199,7 @@ private:
   std::size_t served_ = 0;       // connections accepted on the public port, open
   std::size_t handshaking_ = 0;  // ... of which still in their handshake
   source_rate_limit connects_;   // node side: new connections per source
+  new_source_budget new_sources_; // node side: ... from sources not known
   std::chrono::steady_clock::time_point log_second_;
   std::size_t logged_ = 0;
   std::size_t suppressed_ = 0;

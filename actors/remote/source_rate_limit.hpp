@@ -9,6 +9,8 @@
 
 #include <sys/socket.h>
 
+#include "token_bucket.hpp"
+
 namespace parallel::remote::detail {
 
 /// The source a connection from `sa` counts against, for the rate below and
@@ -48,16 +50,9 @@ public:
   }
 
 private:
-  struct bucket {
-    double tokens;
-    clock::time_point at; // when `tokens` was last brought up to date
-  };
-
-  double refill(const bucket& b, clock::time_point now) const;
-
   double per_second_;
   double burst_;
-  std::unordered_map<std::string, bucket> buckets_;
+  std::unordered_map<std::string, token_bucket> buckets_;
   clock::time_point last_sweep_{};
 };
 

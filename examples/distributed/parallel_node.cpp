@@ -6,7 +6,7 @@
 //                 [--tasks NAME,NAME...] [--stop-grace MS]
 //                 [--handshake-timeout MS] [--max-connections N]
 //                 [--max-handshaking N] [--max-connects-per-source N]
-//                 [--max-message BYTES]
+//                 [--max-connects-from-new-sources N] [--max-message BYTES]
 //
 // Prints the port it listens on as its first line (useful with --port 0),
 // then serves until SIGINT or SIGTERM, which stop it gracefully: it stops
@@ -19,7 +19,7 @@
 // options it accepts only clients whose certificate the CA signed.
 // Heartbeats (--heartbeat, default 500 ms) tell clients the node is alive:
 // every client's connection timeout must be well above the node's heartbeat
-// interval, or it declares a healthy node down. The last four options set
+// interval, or it declares a healthy node down. The last six options set
 // the guard in front of CAF's parser (docs/distributed.md, "Trust model").
 #include <csignal>
 #include <cstdio>
@@ -46,7 +46,7 @@ void usage(const char* why) {
             << "                     [--tasks NAME,NAME...] [--stop-grace MS]\n"
             << "                     [--handshake-timeout MS] [--max-connections N]\n"
             << "                     [--max-handshaking N] [--max-connects-per-source N]\n"
-            << "                     [--max-message BYTES]\n"
+            << "                     [--max-connects-from-new-sources N] [--max-message BYTES]\n"
             << "  --heartbeat MS           heartbeat interval, at least 1 (default 500);\n"
             << "                           clients' connection timeouts must exceed it\n"
             << "  --connection-timeout MS  a client silent this long is gone; above\n"
@@ -62,6 +62,10 @@ void usage(const char* why) {
             << "                           new connections one address (IPv6: one /64)\n"
             << "                           may open a second, bursts of 2N; 0: no\n"
             << "                           limit (default)\n"
+            << "  --max-connects-from-new-sources N\n"
+            << "                           new connections a second, bursts of 2N, over\n"
+            << "                           all sources without a completed handshake in\n"
+            << "                           the last hour; 0: no limit (default)\n"
             << "  --max-message BYTES      the largest request a client may send\n"
             << "                           (default 8388608)\n";
   std::exit(2);
@@ -129,6 +133,8 @@ int main(int argc, char** argv) {
       opts.guard.max_handshaking = number(opt, val, 1 << 20);
     else if (opt == "--max-connects-per-source")
       opts.guard.max_connects_per_source = number(opt, val, 1 << 20);
+    else if (opt == "--max-connects-from-new-sources")
+      opts.guard.max_connects_from_new_sources = number(opt, val, 1 << 20);
     else if (opt == "--max-message")
       opts.guard.max_message_bytes = static_cast<uint32_t>(number(opt, val, 0xffffffffUL));
     else

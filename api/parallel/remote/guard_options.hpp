@@ -46,6 +46,14 @@ struct guard_options {
   /// connect takes two connections. 0 (the default): no limit, because
   /// clients behind one NAT address, or on one host, share a source.
   std::size_t max_connects_per_source = 0;
+  /// On a node: new connections a second, node-wide, from sources that have
+  /// not completed a TLS and BASP handshake in the last hour, in bursts of up
+  /// to twice as many; more are closed at once, before any TLS work. Sources
+  /// that completed one are not counted. Against a flood of ClientHellos from
+  /// many addresses (which the per-source limit cannot stop), clients served
+  /// before keep getting in, while new sources share this rate. 0 (the
+  /// default): no limit.
+  std::size_t max_connects_from_new_sources = 0;
   /// On a node that stopped: how long the guard keeps relaying the answers
   /// the middleman still writes to clients before it closes their
   /// connections anyway.

@@ -344,6 +344,42 @@ TEST_CASE("a source over its connection rate is refused before TLS, and others a
   std::remove(err.c_str());
 }
 
+TEST_CASE("a flood from many sources is held to the new-source rate, and known clients get in") {
+  // Replayed ClientHellos from many addresses pass any per-source limit and
+  // cost the node a signature each. With --max-connects-from-new-sources 2,
+  // sources that never completed a handshake share a burst of 4, then two
+  // connections a second; a source that completed one is not counted.
+  auto err = "/tmp/parallel-guard-new-sources-" + std::to_string(getpid());
+  test::node_process n1{
+    {"--max-connects-from-new-sources", "2", "--handshake-timeout", "60000"}, {}, err};
+  {
+    client c; // 127.0.0.1 completes a handshake: known from now on
+    check_serves(c, n1);
+  }
+  constexpr int sources = 40;
+  std::vector<int> flood;
+  auto first = std::chrono::steady_clock::now();
+  for (int i = 0; i < sources; ++i) {
+    auto from = "127.0.0." + std::to_string(2 + i);
+    flood.push_back(connect_from(from.c_str(), n1.port()));
+  }
+  {
+    client c; // known: served although the budget is spent
+    check_serves(c, n1, 8);
+  }
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - first;
+  auto refused = std::count_if(flood.begin(), flood.end(), closed_by_node);
+  // What the first client left of the burst, and what came back meanwhile.
+  auto admitted_at_most = 4 + static_cast<int>(std::ceil(2 * took.count()));
+  INFO("the flood and the client took " << took.count() << " s");
+  CHECK(refused >= sources - admitted_at_most);
+  CHECK_THAT(read_file(err), Catch::Contains("from sources without a completed "
+                                             "handshake in the last hour (the limit)"));
+  for (int fd : flood)
+    ::close(fd);
+  std::remove(err.c_str());
+}
+
 TEST_CASE("sources: an IPv4 address, an IPv6 /64, a mapped IPv4 address as itself") {
   using remote::detail::source_of;
   auto v4 = [](const char* text) {
@@ -391,4 +427,33 @@ TEST_CASE("the rate per source: a burst of twice the rate, then the rate") {
   for (int i = 0; i < 100; ++i)
     CHECK(off.admit("a", t0));
   CHECK(off.sources() == 0);
+}
+
+TEST_CASE("the new-source budget: shared by unknown sources, known ones pass for an hour") {
+  using remote::detail::new_source_budget;
+  using clock = new_source_budget::clock;
+  auto t0 = clock::time_point{} + std::chrono::hours(2);
+  new_source_budget budget{2}; // 2 a second, bursts of 4, over all new sources
+  for (int i = 0; i < 4; ++i)
+    CHECK(budget.admit("s" + std::to_string(i), t0));
+  CHECK_FALSE(budget.admit("x", t0));
+  budget.completed("k", t0);
+  for (int i = 0; i < 10; ++i)
+    CHECK(budget.admit("k", t0)); // known: not counted
+  CHECK_FALSE(budget.admit("y", t0 + 400ms));
+  CHECK(budget.admit("y", t0 + 500ms)); // a token comes back every 1/2 s
+  // Known for an hour after its last completed handshake.
+  auto later = t0 + new_source_budget::memory;
+  for (int i = 0; i < 4; ++i)
+    CHECK(budget.admit("z" + std::to_string(i), later - 1ms));
+  CHECK(budget.admit("k", later - 1ms));
+  CHECK_FALSE(budget.admit("k", later));
+  CHECK(budget.known() == 1);
+  budget.forget_expired(later);
+  CHECK(budget.known() == 0);
+  new_source_budget off{0};
+  for (int i = 0; i < 100; ++i)
+    CHECK(off.admit("a", t0));
+  off.completed("a", t0);
+  CHECK(off.known() == 0);
 }

@@ -7,7 +7,8 @@ Loopback only; every wait is bounded; each mode starts and stops its node.
     (CERTS=DIR: TLS files other than BUILD_DIR's test-certs; HB=MS: node and
     client heartbeat MS, connection timeout 10*MS, for the hello mode;
     NODE_ARGS="...": more node options, e.g. "--max-connects-per-source 16";
-    FROM=ADDR: the hello flood's source address, e.g. 127.0.0.2)
+    FROM=ADDR: the hello flood's source address, e.g. 127.0.0.2, or a range
+    of loopback addresses it cycles through, e.g. 127.0.0.2-127.0.0.65)
 
 Modes:
   hello [SECS [THREADS]]  replayed TLS ClientHellos (no crypto for the
@@ -185,9 +186,19 @@ def client_hello():
     except ssl.SSLWantReadError: pass
     return o.read()
 
+def flood_sources():
+    spec = os.environ.get("FROM", HOST)
+    if "-" not in spec:
+        return [spec]
+    first, last = spec.split("-")
+    prefix = first.rsplit(".", 1)[0]
+    lo, hi = int(first.rsplit(".", 1)[1]), int(last.rsplit(".", 1)[1])
+    return ["%s.%d" % (prefix, i) for i in range(lo, hi + 1)]
+
 def mode_hello_replay():
     secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20
     hello = client_hello()
+    sources = flood_sources()
     hb = os.environ.get("HB", "")
     hbargs = ["--heartbeat", hb, "--connection-timeout", str(int(hb) * 10)] if hb else []
     node = Node(*tls_args("node"), *hbargs)
@@ -195,24 +206,28 @@ def mode_hello_replay():
     _f = fanout
     fanout = lambda port, **kw: _f(port, extra=tuple(hbargs), **kw)
     print("baseline:", fanout(node.port, tasks=200, tls=True), flush=True)
-    stop = threading.Event(); counter = [0, 0]
-    def flood():
+    stop = threading.Event(); counter = [0, 0, 0] # answered, errors, closed unanswered
+    def flood(k):
+        i = k
         while not stop.is_set():
+            i += 1
             try:
                 s = socket.create_connection((HOST, node.port), timeout=2,
-                                             source_address=(os.environ.get("FROM", HOST), 0))
+                                             source_address=(sources[i % len(sources)], 0))
                 s.sendall(hello)
                 # wait for the server's first flight: it did the signature
-                s.recv(1)
-                s.close(); counter[0] += 1
+                got = s.recv(1)
+                s.close(); counter[0 if got else 2] += 1
             except OSError:
                 counter[1] += 1
-    ts = [threading.Thread(target=flood, daemon=True) for _ in range(int(sys.argv[4]) if len(sys.argv) > 4 else 4)]
+    ts = [threading.Thread(target=flood, args=(k,), daemon=True) for k in range(int(sys.argv[4]) if len(sys.argv) > 4 else 4)]
     for t in ts: t.start()
     time.sleep(1)
     c0 = counter[0]; t0 = time.time()
     r = fanout(node.port, tasks=200, tls=True)
-    print("under replayed ClientHello flood: %s; hellos/s %.0f errors %d" % (r, (counter[0]-c0)/(time.time()-t0), counter[1]), flush=True)
+    print("under replayed ClientHello flood from %d sources: %s; hellos answered/s %.0f, "
+          "closed unanswered %d, errors %d" % (len(sources), r, (counter[0]-c0)/(time.time()-t0),
+                                               counter[2], counter[1]), flush=True)
     r = fanout(node.port, tasks=int(secs*80), ms=10, tls=True)
     print("long run:", r, flush=True)
     rc, dt = node.term()
