@@ -68,6 +68,7 @@ TEST_CASE_METHOD(test::system_fixture, "the last handle gone cancels the group a
   release.open();
   cancelled.wait_for(1);
   quiesce(); // its supervisor (it started the worker) quits once it is finished
+  CHECK(started.value() == 1); // the queued task FAILs the case if it runs
 }
 
 TEST_CASE("a deadline that cancels a pending request lets ~actor_system return") {
