@@ -14,6 +14,7 @@
 
 #include "connect_cancel.hpp"
 #include "guard_tls.hpp"
+#include "known_sources.hpp"
 #include "new_source_budget.hpp"
 #include "source_rate_limit.hpp"
 #include "parallel/error.hpp"
@@ -144,7 +145,8 @@ private:
   void on_event(slot& s, uint32_t events);
   void accept_public();
   // Closes the served connection longest in its handshake from the source
-  // (source_of) with the most such connections; false if there is none.
+  // (source_of) with the most such connections, among sources not known
+  // (known_sources) if there is one; false if there is none.
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);
@@ -199,7 +201,8 @@ private:
   std::size_t served_ = 0;       // connections accepted on the public port, open
   std::size_t handshaking_ = 0;  // ... of which still in their handshake
   source_rate_limit connects_;   // node side: new connections per source
-  new_source_budget new_sources_; // node side: ... from sources not known
+  known_sources known_;          // node side: sources that completed a handshake
+  new_source_budget new_sources_; // node side: new connections from the others
   std::chrono::steady_clock::time_point log_second_;
   std::size_t logged_ = 0;
   std::size_t suppressed_ = 0;

@@ -311,6 +311,34 @@ TEST_CASE("a flood from one address at the handshake cap evicts its own connecti
     ::close(fd);
 }
 
+TEST_CASE("at the handshake cap a known client's connection outlasts a flood from many sources") {
+  // Each of 16 addresses holds as few places as the client: before, the
+  // oldest connection of any source with the most places made room, so the
+  // client's connection (the oldest) went first. A source that completed a
+  // handshake lately is now evicted last.
+  test::node_process n1{{"--max-handshaking", "8", "--handshake-timeout", "60000"}};
+  {
+    client c; // 127.0.0.1 completes a handshake: known from now on
+    check_serves(c, n1);
+  }
+  int waiting = connect_from("127.0.0.1", n1.port()); // a client mid-handshake
+  std::vector<int> flood;
+  for (int i = 0; i < 16; ++i) {
+    auto from = "127.0.0." + std::to_string(2 + i);
+    flood.push_back(connect_from(from.c_str(), n1.port()));
+  }
+  {
+    client c;
+    check_serves(c, n1, 8);
+  }
+  CHECK_FALSE(closed_by_node(waiting));
+  auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
+  CHECK(evicted >= 9); // 8 places: the waiting client and at most 7 of these
+  ::close(waiting);
+  for (int fd : flood)
+    ::close(fd);
+}
+
 TEST_CASE("a source over its connection rate is refused before TLS, and others are served") {
   // A flood of ClientHellos from one address would cost the multiplexer's
   // thread a signature each. With --max-connects-per-source 4 an address
@@ -429,31 +457,44 @@ TEST_CASE("the rate per source: a burst of twice the rate, then the rate") {
   CHECK(off.sources() == 0);
 }
 
-TEST_CASE("the new-source budget: shared by unknown sources, known ones pass for an hour") {
+TEST_CASE("the new-source budget: shared by sources not known, known ones pass") {
+  using remote::detail::known_sources;
   using remote::detail::new_source_budget;
-  using clock = new_source_budget::clock;
-  auto t0 = clock::time_point{} + std::chrono::hours(2);
+  auto t0 = known_sources::clock::time_point{} + std::chrono::hours(2);
+  known_sources known;
   new_source_budget budget{2}; // 2 a second, bursts of 4, over all new sources
   for (int i = 0; i < 4; ++i)
-    CHECK(budget.admit("s" + std::to_string(i), t0));
-  CHECK_FALSE(budget.admit("x", t0));
-  budget.completed("k", t0);
+    CHECK(budget.admit("s" + std::to_string(i), known, t0));
+  CHECK_FALSE(budget.admit("x", known, t0));
+  known.completed("k", t0);
   for (int i = 0; i < 10; ++i)
-    CHECK(budget.admit("k", t0)); // known: not counted
-  CHECK_FALSE(budget.admit("y", t0 + 400ms));
-  CHECK(budget.admit("y", t0 + 500ms)); // a token comes back every 1/2 s
-  // Known for an hour after its last completed handshake.
-  auto later = t0 + new_source_budget::memory;
-  for (int i = 0; i < 4; ++i)
-    CHECK(budget.admit("z" + std::to_string(i), later - 1ms));
-  CHECK(budget.admit("k", later - 1ms));
-  CHECK_FALSE(budget.admit("k", later));
-  CHECK(budget.known() == 1);
-  budget.forget_expired(later);
-  CHECK(budget.known() == 0);
+    CHECK(budget.admit("k", known, t0)); // known: not counted
+  CHECK_FALSE(budget.admit("y", known, t0 + 400ms));
+  CHECK(budget.admit("y", known, t0 + 500ms)); // a token comes back every 1/2 s
   new_source_budget off{0};
   for (int i = 0; i < 100; ++i)
-    CHECK(off.admit("a", t0));
-  off.completed("a", t0);
-  CHECK(off.known() == 0);
+    CHECK(off.admit("a", known, t0));
+}
+
+TEST_CASE("known sources: an hour after the last completed handshake, then forgotten") {
+  using remote::detail::known_sources;
+  auto t0 = known_sources::clock::time_point{} + std::chrono::hours(2);
+  known_sources known;
+  known.completed("k", t0);
+  known.completed("j", t0);
+  known.completed("j", t0 + 30min); // the last one counts
+  auto hour = known_sources::memory;
+  CHECK(known.contains("k", t0 + hour - 1ms));
+  CHECK_FALSE(known.contains("k", t0 + hour));
+  CHECK(known.contains("j", t0 + hour));
+  CHECK_FALSE(known.contains("x", t0));
+  CHECK(known.size() == 2);
+  known.forget_expired(t0 + hour); // "k" expired, "j" not yet
+  CHECK(known.size() == 1);
+  known.forget_expired(t0 + hour + 29min + 30s); // "j" not yet
+  CHECK(known.size() == 1);
+  known.forget_expired(t0 + hour + 30min); // expired, but a sweep was 30 s ago
+  CHECK(known.size() == 1);
+  known.forget_expired(t0 + hour + 31min);
+  CHECK(known.size() == 0);
 }
