@@ -112,6 +112,18 @@ void check_serves(client& c, test::node_process& n, int64_t x = 7) {
   CHECK(got->front() == x);
 }
 
+/// After a flood at a cap of 8 places: the client's connection `waiting`
+/// is still open, and at least 9 of the 16 `flood` connections were closed
+/// (8 places: the waiting client and at most 7 of these). Closes them all.
+void check_flood_evicted(int waiting, const std::vector<int>& flood) {
+  CHECK_FALSE(closed_by_node(waiting));
+  auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
+  CHECK(evicted >= 9);
+  ::close(waiting);
+  for (int fd : flood)
+    ::close(fd);
+}
+
 } // namespace
 
 TEST_CASE("the guard stops reading a peer that does not read its answers") {
@@ -303,12 +315,7 @@ TEST_CASE("a flood from one address at the handshake cap evicts its own connecti
     client c;
     check_serves(c, n1);
   }
-  CHECK_FALSE(closed_by_node(waiting));
-  auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
-  CHECK(evicted >= 9); // 8 places: the waiting client and at most 7 of these
-  ::close(waiting);
-  for (int fd : flood)
-    ::close(fd);
+  check_flood_evicted(waiting, flood);
 }
 
 TEST_CASE("at the handshake cap a known client's connection outlasts a flood from many sources") {
@@ -331,12 +338,7 @@ TEST_CASE("at the handshake cap a known client's connection outlasts a flood fro
     client c;
     check_serves(c, n1, 8);
   }
-  CHECK_FALSE(closed_by_node(waiting));
-  auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
-  CHECK(evicted >= 9); // 8 places: the waiting client and at most 7 of these
-  ::close(waiting);
-  for (int fd : flood)
-    ::close(fd);
+  check_flood_evicted(waiting, flood);
 }
 
 TEST_CASE("a source over its connection rate is refused before TLS, and others are served") {

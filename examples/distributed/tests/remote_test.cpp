@@ -669,12 +669,7 @@ TEST_CASE("the guards of a node and of a client start no thread") {
   auto started = remote::node::start(*c.sys, examples::make_registry(),
                                      {.host = "127.0.0.1", .port = 0});
   REQUIRE(started);
-  auto nodes = c.connect({&n1});
-  parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
-  remote::go_remote(col, examples::pid);
-  auto got = col.wait();
-  REQUIRE(got);
-  CHECK(got->front() == static_cast<int32_t>(n1.pid()));
+  CHECK(test::pid_of(c, c.connect({&n1})) == static_cast<int32_t>(n1.pid()));
   CHECK(threads() == before);
   started->stop();
   CHECK(started->wait_stopped(std::chrono::milliseconds(10000)));

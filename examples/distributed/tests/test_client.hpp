@@ -53,6 +53,19 @@ struct client {
   std::unique_ptr<caf::actor_system> sys;
 };
 
+/// Runs one `pid` task on `nodes` and returns the process id of the node
+/// that ran it: proves a node serves. Fails the test if the task fails.
+inline int32_t pid_of(client& c, const parallel::remote::cluster& nodes) {
+  namespace remote = parallel::remote;
+  parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
+  remote::go_remote(col, examples::pid);
+  auto got = col.wait();
+  if (!got)
+    FAIL("the pid task failed: " << parallel::message(got.error()));
+  REQUIRE(got->size() == 1);
+  return got->front();
+}
+
 /// Lane options with `n` tasks in flight per node and `attempts` runs per
 /// task at most.
 inline parallel::remote::lane_options per_node(std::size_t n, std::size_t attempts = 1) {
