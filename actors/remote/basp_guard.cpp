@@ -462,17 +462,19 @@ void basp_guard::accept_public() {
       ::close(fd);
       continue;
     }
+    if (served_ >= opts_.max_connections) {
+      log("refused " + who + ": " + std::to_string(served_)
+          + " connections open (the limit)");
+      ::close(fd);
+      continue;
+    }
+    // After the connection cap, so that a refused connection spends no
+    // token; before the handshake cap, which may evict a connection.
     if (!new_sources_.admit(source, known_, now)) {
       log("refused " + who + ": more than "
           + std::to_string(opts_.max_connects_from_new_sources)
           + " new connections a second (bursts of twice that) from sources "
             "without a completed handshake in the last hour (the limit)");
-      ::close(fd);
-      continue;
-    }
-    if (served_ >= opts_.max_connections) {
-      log("refused " + who + ": " + std::to_string(served_)
-          + " connections open (the limit)");
       ::close(fd);
       continue;
     }
@@ -523,9 +525,10 @@ bool basp_guard::evict_oldest_handshaking() {
   // push out every other source's client (measured: 2,640 replayed
   // ClientHellos a second from one address failed every connect from
   // another). Now a flood from one address evicts its own connections.
-  // Sources that completed a handshake lately (known_) come last: a flood
-  // from many addresses, each holding as few places as a client, evicted
-  // the client's connection as readily as its own (measured: 64 addresses).
+  // Among sources holding as many places, those that completed a handshake
+  // lately (known_) come last: a flood from many addresses, each holding as
+  // few places as a client, evicted the client's connection as readily as
+  // its own (measured: 64 addresses).
   struct places {
     std::size_t count = 0;
     conn* oldest = nullptr;
@@ -542,12 +545,13 @@ bool basp_guard::evict_oldest_handshaking() {
     if (p.oldest == nullptr || c->handshake_deadline < p.oldest->handshake_deadline)
       p.oldest = c;
   }
-  // Unknown before known, then the most places, then the oldest.
+  // The most places first (a known source that floods is evicted like any
+  // other), then not known before known, then the oldest.
   auto evict_first = [](const places& a, const places& b) {
-    if (a.known != b.known)
-      return !a.known;
     if (a.count != b.count)
       return a.count > b.count;
+    if (a.known != b.known)
+      return !a.known;
     return a.oldest->handshake_deadline < b.oldest->handshake_deadline;
   };
   const places* victim = nullptr;
@@ -893,6 +897,7 @@ void basp_guard::sweep() {
   auto now = clock::now();
   connects_.forget_refilled(now);
   known_.forget_expired(now);
+  new_sources_.forget_refilled(now);
   std::vector<std::pair<conn*, std::string>> late;
   for (auto* c : conns_) {
     if (!c->served && c->in_fd < 0 && c->check.handshake_done()

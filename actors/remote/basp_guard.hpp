@@ -145,8 +145,8 @@ private:
   void on_event(slot& s, uint32_t events);
   void accept_public();
   // Closes the served connection longest in its handshake from the source
-  // (source_of) with the most such connections, among sources not known
-  // (known_sources) if there is one; false if there is none.
+  // (source_of) with the most such connections, preferring among equals a
+  // source not known (known_sources); false if there is none.
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);

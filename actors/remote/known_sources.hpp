@@ -12,9 +12,10 @@ namespace parallel::remote::detail {
 /// handshake within the last `memory`. Completing one costs a peer the same
 /// key exchange it costs the node (and, with client certificates, needs a
 /// certificate), so a source in here was a client rather than a flood of
-/// replayed ClientHellos. The guard lets these in outside the new-source
-/// budget (`new_source_budget`), and evicts their connections last at the
-/// handshake cap.
+/// replayed ClientHellos. The guard gives these a small rate of their own
+/// before the new-source budget (`new_source_budget`), and at the handshake
+/// cap evicts their connections after those of sources holding as many
+/// places.
 ///
 /// Holds at most `max_sources`: beyond that, a source that completes a
 /// handshake is not remembered. Sources are forgotten `memory` after their

@@ -10,7 +10,9 @@ new_source_budget::new_source_budget(std::size_t per_second)
 
 bool new_source_budget::admit(const std::string& source, const known_sources& known,
                               clock::time_point now) {
-  if (per_second_ == 0 || known.contains(source, now))
+  if (per_second_ == 0)
+    return true;
+  if (known.contains(source, now) && known_rate_.admit(source, now))
     return true;
   return bucket_.take(per_second_, burst_, now);
 }

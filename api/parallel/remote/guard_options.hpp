@@ -36,9 +36,9 @@ struct guard_options {
   /// On a node: connections at once, handshaken or not; more are refused.
   std::size_t max_connections = 256;
   /// On a node: connections still in their handshake at once. A newcomer
-  /// over it closes the oldest of the source holding the most, sources that
-  /// completed a handshake in the last hour last, so that silent
-  /// connections cannot lock out real clients.
+  /// over it closes the oldest of the source holding the most (among
+  /// equals, sources that completed a handshake in the last hour last), so
+  /// that silent connections cannot lock out real clients.
   std::size_t max_handshaking = 64;
   /// On a node: new connections one source (an IPv4 address, or an IPv6
   /// /64) may open a second, on average, in bursts of up to twice as many;
@@ -50,7 +50,8 @@ struct guard_options {
   /// On a node: new connections a second, node-wide, from sources that have
   /// not completed a TLS and BASP handshake in the last hour, in bursts of up
   /// to twice as many; more are closed at once, before any TLS work. Sources
-  /// that completed one are not counted. Against a flood of ClientHellos from
+  /// that completed one first use a rate of their own (2 a second, bursts
+  /// of 4), then this one. Against a flood of ClientHellos from
   /// many addresses (which the per-source limit cannot stop), clients served
   /// before keep getting in, while new sources share this rate. 0 (the
   /// default): no limit.

@@ -112,9 +112,10 @@ void check_serves(client& c, test::node_process& n, int64_t x = 7) {
   CHECK(got->front() == x);
 }
 
-/// After a flood at a cap of 8 places: the client's connection `waiting`
-/// is still open, and at least 9 of the 16 `flood` connections were closed
-/// (8 places: the waiting client and at most 7 of these). Closes them all.
+/// After a flood at a cap of 8 places: the connection `waiting` (a client's
+/// mid-handshake) is still open, and at least 9 of the 16 `flood`
+/// connections were closed (8 places: `waiting` and at most 7 of these).
+/// Closes them all.
 void check_flood_evicted(int waiting, const std::vector<int>& flood) {
   CHECK_FALSE(closed_by_node(waiting));
   auto evicted = std::count_if(flood.begin(), flood.end(), closed_by_node);
@@ -341,6 +342,27 @@ TEST_CASE("at the handshake cap a known client's connection outlasts a flood fro
   check_flood_evicted(waiting, flood);
 }
 
+TEST_CASE("at the handshake cap a known source that floods is evicted before a newcomer") {
+  // Known sources come last only among sources holding as many places: one
+  // handshake must not let an address hold the cap against new clients.
+  test::node_process n1{{"--max-handshaking", "8", "--handshake-timeout", "60000"}};
+  {
+    client c; // 127.0.0.1 completes a handshake: known from now on
+    check_serves(c, n1);
+  }
+  std::vector<int> flood;
+  for (int i = 0; i < 8; ++i)
+    flood.push_back(connect_from("127.0.0.1", n1.port()));
+  int newcomer = connect_from("127.0.0.2", n1.port()); // evicts one of those
+  for (int i = 0; i < 8; ++i)
+    flood.push_back(connect_from("127.0.0.1", n1.port()));
+  {
+    client c;
+    check_serves(c, n1, 8);
+  }
+  check_flood_evicted(newcomer, flood);
+}
+
 TEST_CASE("a source over its connection rate is refused before TLS, and others are served") {
   // A flood of ClientHellos from one address would cost the multiplexer's
   // thread a signature each. With --max-connects-per-source 4 an address
@@ -394,7 +416,7 @@ TEST_CASE("a flood from many sources is held to the new-source rate, and known c
     flood.push_back(connect_from(from.c_str(), n1.port()));
   }
   {
-    client c; // known: served although the budget is spent
+    client c; // known: served on its own rate although the budget is spent
     check_serves(c, n1, 8);
   }
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - first;
@@ -403,8 +425,10 @@ TEST_CASE("a flood from many sources is held to the new-source rate, and known c
   auto admitted_at_most = 4 + static_cast<int>(std::ceil(2 * took.count()));
   INFO("the flood and the client took " << took.count() << " s");
   CHECK(refused >= sources - admitted_at_most);
-  CHECK_THAT(read_file(err), Catch::Contains("from sources without a completed "
-                                             "handshake in the last hour (the limit)"));
+  auto log = read_file(err);
+  CHECK_THAT(log, Catch::Contains("from sources without a completed "
+                                  "handshake in the last hour (the limit)"));
+  CHECK_THAT(log, !Catch::Contains("refused 127.0.0.1:"));
   for (int fd : flood)
     ::close(fd);
   std::remove(err.c_str());
@@ -459,7 +483,7 @@ TEST_CASE("the rate per source: a burst of twice the rate, then the rate") {
   CHECK(off.sources() == 0);
 }
 
-TEST_CASE("the new-source budget: shared by sources not known, known ones pass") {
+TEST_CASE("the new-source budget: shared by sources not known, known ones first use their own") {
   using remote::detail::known_sources;
   using remote::detail::new_source_budget;
   auto t0 = known_sources::clock::time_point{} + std::chrono::hours(2);
@@ -469,10 +493,15 @@ TEST_CASE("the new-source budget: shared by sources not known, known ones pass")
     CHECK(budget.admit("s" + std::to_string(i), known, t0));
   CHECK_FALSE(budget.admit("x", known, t0));
   known.completed("k", t0);
-  for (int i = 0; i < 10; ++i)
-    CHECK(budget.admit("k", known, t0)); // known: not counted
+  // A known source has a bucket of its own (2 a second, bursts of 4); once
+  // it is empty, it shares the new sources' one (empty here).
+  static_assert(new_source_budget::known_per_second == 2);
+  for (int i = 0; i < 4; ++i)
+    CHECK(budget.admit("k", known, t0));
+  CHECK_FALSE(budget.admit("k", known, t0));
   CHECK_FALSE(budget.admit("y", known, t0 + 400ms));
-  CHECK(budget.admit("y", known, t0 + 500ms)); // a token comes back every 1/2 s
+  CHECK(budget.admit("y", known, t0 + 600ms)); // a token comes back every 1/2 s
+  CHECK(budget.admit("k", known, t0 + 600ms)); // and one of its own
   new_source_budget off{0};
   for (int i = 0; i < 100; ++i)
     CHECK(off.admit("a", known, t0));
