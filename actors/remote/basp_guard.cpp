@@ -525,10 +525,11 @@ bool basp_guard::evict_oldest_handshaking() {
   // push out every other source's client (measured: 2,640 replayed
   // ClientHellos a second from one address failed every connect from
   // another). Now a flood from one address evicts its own connections.
-  // Among sources holding as many places, those that completed a handshake
-  // lately (known_) come last: a flood from many addresses, each holding as
-  // few places as a client, evicted the client's connection as readily as
-  // its own (measured: 64 addresses).
+  // A source that completed a handshake lately (known_) and holds at most
+  // `known_places` comes last: a flood from many addresses, each holding
+  // as few places as a client, evicted the client's connection as readily
+  // as its own (measured: 64 addresses). Beyond that, one handshake would
+  // let an address hold the whole cap against new clients.
   struct places {
     std::size_t count = 0;
     conn* oldest = nullptr;
@@ -545,9 +546,14 @@ bool basp_guard::evict_oldest_handshaking() {
     if (p.oldest == nullptr || c->handshake_deadline < p.oldest->handshake_deadline)
       p.oldest = c;
   }
-  // The most places first (a known source that floods is evicted like any
-  // other), then not known before known, then the oldest.
-  auto evict_first = [](const places& a, const places& b) {
+  // A known source holding no more places than a few clients' connects
+  // take last; otherwise the most places first (a known source that floods
+  // is evicted like any other), then not known before known, then the
+  // oldest.
+  auto shielded = [](const places& p) { return p.known && p.count <= known_places; };
+  auto evict_first = [&](const places& a, const places& b) {
+    if (shielded(a) != shielded(b))
+      return !shielded(a);
     if (a.count != b.count)
       return a.count > b.count;
     if (a.known != b.known)

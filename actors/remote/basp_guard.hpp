@@ -146,7 +146,9 @@ private:
   void accept_public();
   // Closes the served connection longest in its handshake from the source
   // (source_of) with the most such connections, preferring among equals a
-  // source not known (known_sources); false if there is none.
+  // source not known (known_sources), and a known source holding at most
+  // `known_places` last of all; false if there is none.
+  static constexpr std::size_t known_places = 4; // two connects: a probe and a link each
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);

@@ -14,8 +14,7 @@ namespace parallel::remote::detail {
 /// certificate), so a source in here was a client rather than a flood of
 /// replayed ClientHellos. The guard gives these a small rate of their own
 /// before the new-source budget (`new_source_budget`), and at the handshake
-/// cap evicts their connections after those of sources holding as many
-/// places.
+/// cap evicts their connections last while they hold only a few places.
 ///
 /// Holds at most `max_sources`: beyond that, a source that completes a
 /// handshake is not remembered. Sources are forgotten `memory` after their

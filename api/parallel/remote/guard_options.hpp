@@ -36,9 +36,9 @@ struct guard_options {
   /// On a node: connections at once, handshaken or not; more are refused.
   std::size_t max_connections = 256;
   /// On a node: connections still in their handshake at once. A newcomer
-  /// over it closes the oldest of the source holding the most (among
-  /// equals, sources that completed a handshake in the last hour last), so
-  /// that silent connections cannot lock out real clients.
+  /// over it closes the oldest of the source holding the most (a source
+  /// that completed a handshake in the last hour and holds at most 4 goes
+  /// last), so that silent connections cannot lock out real clients.
   std::size_t max_handshaking = 64;
   /// On a node: new connections one source (an IPv4 address, or an IPv6
   /// /64) may open a second, on average, in bursts of up to twice as many;
