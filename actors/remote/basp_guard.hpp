@@ -144,11 +144,13 @@ private:
   void tear_down();
   void on_event(slot& s, uint32_t events);
   void accept_public();
+  // Places at the handshake cap a known source may hold and still be evicted
+  // last: two connects, a probe and a link each.
+  static constexpr std::size_t known_places = 4;
   // Closes the served connection longest in its handshake from the source
   // (source_of) with the most such connections, preferring among equals a
   // source not known (known_sources), and a known source holding at most
   // `known_places` last of all; false if there is none.
-  static constexpr std::size_t known_places = 4; // two connects: a probe and a link each
   bool evict_oldest_handshaking();
   void accept_link(conn& c);
   void start_inside(conn& c);

@@ -404,7 +404,8 @@ TEST_CASE("a flood from many sources is held to the new-source rate, and known c
   // Replayed ClientHellos from many addresses pass any per-source limit and
   // cost the node a signature each. With --max-connects-from-new-sources 2,
   // sources that never completed a handshake share a burst of 4, then two
-  // connections a second; a source that completed one is not counted.
+  // connections a second; a source that completed one first uses a rate of
+  // its own.
   auto err = "/tmp/parallel-guard-new-sources-" + std::to_string(getpid());
   test::node_process n1{
     {"--max-connects-from-new-sources", "2", "--handshake-timeout", "60000"}, {}, err};

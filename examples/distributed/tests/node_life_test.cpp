@@ -58,16 +58,6 @@ int cancelled_at_shutdown(const parallel::multi_error& errs, std::string& other)
   return n;
 }
 
-/// One `pid` task on `nodes`: proves a node serves.
-int32_t serve_one(client& c, const remote::cluster& nodes) {
-  parallel::collect<int32_t> col(remote::spread(parallel::unlimited(*c.sys), nodes));
-  remote::go_remote(col, examples::pid);
-  auto got = col.wait();
-  REQUIRE(got);
-  REQUIRE(got->size() == 1);
-  return got->front();
-}
-
 } // namespace
 
 TEST_CASE("a node ignores exit messages from its peers") {
@@ -84,9 +74,9 @@ TEST_CASE("a node ignores exit messages from its peers") {
     self->send_exit(nodes.handle(0), caf::make_error(caf::sec::runtime_error));
   }
   // Sent after the exit messages over the same connection: served.
-  CHECK(serve_one(c, nodes) == n1.pid());
+  CHECK(test::pid_of(c, nodes) == n1.pid());
   CHECK(nodes.alive(0));
-  CHECK(serve_one(c, nodes) == n1.pid());
+  CHECK(test::pid_of(c, nodes) == n1.pid());
 }
 
 TEST_CASE("a peer can neither answer another client's task nor stop the node with unexpected messages") {
@@ -126,7 +116,7 @@ TEST_CASE("a peer can neither answer another client's task nor stop the node wit
   CHECK(got.errors.size() <= 2);
   for (auto& e : got.errors.errors())
     CHECK_THAT(parallel::message(e), Catch::Contains("done"));
-  CHECK(serve_one(victim, nodes) == n1.pid());
+  CHECK(test::pid_of(victim, nodes) == n1.pid());
 }
 
 TEST_CASE("SIGTERM stops a node gracefully: its tasks are answered as cancelled and it exits 0") {
@@ -237,8 +227,8 @@ TEST_CASE("a node survives every system message a peer can send it") {
   auto seen = nodes.stats(0);
   INFO((seen ? std::string{"ok"} : parallel::message(seen.error())));
   REQUIRE(seen);
-  CHECK(serve_one(c, nodes) == n1.pid());
-  CHECK(serve_one(c, nodes) == n1.pid());
+  CHECK(test::pid_of(c, nodes) == n1.pid());
+  CHECK(test::pid_of(c, nodes) == n1.pid());
   CHECK(nodes.alive(0));
   int status = 0;
   CHECK_FALSE(n1.ended(status));
