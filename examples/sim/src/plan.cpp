@@ -58,13 +58,18 @@ double random_stream::draw(const latency_dist& d) {
       x = d.a + d.b * standard_normal();
       break;
     case latency_dist::kind::log_normal: {
-      // mean_ms and stddev_ms describe the latency itself, not its logarithm.
-      double s2 = std::log1p((d.b * d.b) / (d.a * d.a));
+      // mean_ms and stddev_ms describe the latency itself, not its logarithm:
+      // s2 = log(1 + cv^2), cv = stddev/mean. For a huge cv (a tiny mean),
+      // cv^2 overflows: 2 log(cv) is the same number to double precision.
+      double cv = d.b / d.a;
+      double s2 = cv < 1e150 ? std::log1p(cv * cv) : 2 * std::log(cv);
       double mu = std::log(d.a) - s2 / 2;
       x = std::exp(mu + std::sqrt(s2) * standard_normal());
       break;
     }
   }
+  if (std::isnan(x))
+    return 0; // not reachable from a parsed scenario; never a NaN delay
   return std::clamp(x, 0.0, max_draw_ms);
 }
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -259,6 +260,21 @@ TEST_CASE("latency distributions have the declared means", "[run]") {
     }
     INFO(d.describe());
     CHECK(sum / n == Approx(d.mean_ms()).epsilon(0.03));
+  }
+}
+
+TEST_CASE("a log-normal latency with a tiny mean draws finite delays", "[run]") {
+  // stddev/mean beyond 1e154: its square overflows a double.
+  sim::random_stream rs{7};
+  for (auto d : {sim::latency_dist{sim::latency_dist::kind::log_normal, 1e-160, 1},
+                 sim::latency_dist{sim::latency_dist::kind::log_normal, 1e-300, 1e3}}) {
+    INFO(d.describe());
+    for (int i = 0; i < 1000; ++i) {
+      auto x = rs.draw(d);
+      REQUIRE(std::isfinite(x));
+      REQUIRE(x >= 0);
+      REQUIRE(x <= 60'000);
+    }
   }
 }
 
