@@ -7,6 +7,9 @@
 #include <sstream>
 #include <vector>
 
+#include "text_check.hpp"
+#include "text_escape.hpp"
+
 namespace sim {
 
 namespace {
@@ -90,7 +93,8 @@ struct table {
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -108,10 +112,20 @@ std::string json_string(std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20)
+        if (c < 0x20) {
           out += fmt("\\u%04x", c);
-        else
+        } else if (c < 0x80) {
           out += static_cast<char>(c);
+        } else {
+          // A file name may hold bytes that are not UTF-8: JSON must not.
+          auto n = utf8_length(s, i);
+          if (n == 0) {
+            out += "\\ufffd";
+          } else {
+            out += s.substr(i, n);
+            i += n - 1;
+          }
+        }
     }
   }
   return out + "\"";
@@ -149,7 +163,8 @@ std::string config_title(const config_result& c) {
 }
 
 void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
-  out << "parallel-sim: " << (sc.title.empty() ? sc.source : sc.title) << '\n';
+  out << "parallel-sim: " << (sc.title.empty() ? escape_for_terminal(sc.source) : sc.title)
+      << '\n';
   for (auto& l : lines_of(sc.description))
     out << "  " << l << '\n';
   out << '\n';

@@ -270,13 +270,16 @@ public:
   }
 
   static std::optional<std::string> control_char(std::string_view s) {
-    for (unsigned char c : s)
-      if (c < 0x20 || c == 0x7F) {
-        char hex[8];
-        std::snprintf(hex, sizeof(hex), "0x%02X", c);
-        return std::string{hex};
-      }
-    return std::nullopt;
+    return unprintable_char(s);
+  }
+
+  // Text printed as lines under the table's heading: newlines and tabs are
+  // fine, other control characters are not.
+  std::string lines(const toml::node& n, std::string_view key) const {
+    auto s = text(n, key);
+    if (auto bad = unprintable_char(s, true))
+      fail(n, "'" + std::string{key} + "' has a control character (" + *bad + ")");
+    return s;
   }
 
   bool boolean(const toml::node& n, std::string_view key) const {
@@ -443,7 +446,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
   if (auto* n = root.get("title"))
     sc.title = r.one_line(*n, "title");
   if (auto* n = root.get("description"))
-    sc.description = r.text(*n, "description");
+    sc.description = r.lines(*n, "description");
   if (auto* n = root.get("seed"))
     sc.seed = static_cast<std::uint64_t>(
       r.integer(*n, "seed", 0, std::numeric_limits<std::int64_t>::max()));

@@ -7,14 +7,18 @@
 #include <string>
 #include <string_view>
 
+#include "text_check.hpp"
+
 namespace sim::svg {
 
-/// `s` escaped for XML text and attribute values; control characters (not
-/// allowed in XML 1.0) become spaces.
+/// `s` escaped for XML text and attribute values. Control characters (not
+/// allowed in XML 1.0) become spaces; bytes that are not UTF-8 (a file name
+/// may have any) and U+FFFE/U+FFFF become U+FFFD, the replacement character.
 inline std::string escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
     switch (c) {
       case '&':
         out += "&amp;";
@@ -32,10 +36,22 @@ inline std::string escape(std::string_view s) {
         out += "&apos;";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) {
           out += ' ';
-        else
+        } else if (u < 0x80) {
           out += c;
+        } else {
+          auto n = utf8_length(s, i);
+          auto seq = s.substr(i, n);
+          if (n == 0 || seq == "\xEF\xBF\xBE" || seq == "\xEF\xBF\xBF") {
+            out += "\xEF\xBF\xBD";
+            n = n == 0 ? 1 : n;
+          } else {
+            out += seq;
+          }
+          i += n - 1;
+        }
     }
   }
   return out;

@@ -15,6 +15,7 @@
 #include "progress.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "text_escape.hpp"
 
 namespace sim {
 
@@ -265,7 +266,8 @@ sweep_result run_sweep(caf::actor_system& sys, const scenario& sc, const sweep_s
 }
 
 void print_sweep_table(std::ostream& out, const scenario& sc, const sweep_result& r) {
-  out << "parallel-sim sweep: " << (sc.title.empty() ? sc.source : sc.title) << '\n';
+  out << "parallel-sim sweep: "
+      << (sc.title.empty() ? escape_for_terminal(sc.source) : sc.title) << '\n';
   for (auto& s : sc.services)
     out << "  service " << s.name << ": " << s.latency.describe() << ", capacity "
         << (s.capacity == 0 ? std::string{"unlimited"} : std::to_string(s.capacity)) << '\n';

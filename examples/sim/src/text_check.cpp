@@ -2,47 +2,14 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "scenario_error.hpp"
 
 namespace sim {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at `s[i]`, or 0 if it is invalid.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
-  auto c = byte(i);
-  if (c < 0x80)
-    return 1;
-  std::size_t n;
-  std::uint8_t lo = 0x80, hi = 0xBF; // range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0)
-      lo = 0xA0;
-    else if (c == 0xED)
-      hi = 0x9F; // no UTF-16 surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0)
-      lo = 0x90;
-    else if (c == 0xF4)
-      hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size())
-    return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi)
-    return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-      return 0;
-  return n;
-}
 
 // Where the scanner is, as people count: lines, and columns in characters.
 struct cursor {
@@ -151,6 +118,71 @@ void check_key_depth(std::string_view text, const std::string& source) {
 }
 
 } // namespace
+
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
+  auto c = byte(i);
+  if (c < 0x80)
+    return 1;
+  std::size_t n;
+  std::uint8_t lo = 0x80, hi = 0xBF; // range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0)
+      lo = 0xA0;
+    else if (c == 0xED)
+      hi = 0x9F; // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size())
+    return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi)
+    return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+      return 0;
+  return n;
+}
+
+std::optional<std::string> unprintable_char(std::string_view s, bool newlines_ok) {
+  char buf[16];
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 || c == 0x7F) && !(newlines_ok && (c == '\n' || c == '\t'))) {
+        std::snprintf(buf, sizeof(buf), "0x%02X", c);
+        return std::string{buf};
+      }
+      ++i;
+      continue;
+    }
+    auto n = utf8_length(s, i);
+    if (n == 0)
+      return std::string{"an invalid UTF-8 byte"}; // checked files have none
+    std::uint32_t cp = c & (0xFF >> (n + 1));
+    for (std::size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    bool c1 = cp >= 0x80 && cp <= 0x9F;
+    bool line_break = cp == 0x2028 || cp == 0x2029;
+    bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    bool not_xml = cp == 0xFFFE || cp == 0xFFFF;
+    if (c1 || line_break || bidi || not_xml) {
+      std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(cp));
+      return std::string{buf};
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
 
 void check_text(std::string_view text, const std::string& source) {
   constexpr const char* hint = "a scenario is a UTF-8 TOML text file";

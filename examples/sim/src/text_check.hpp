@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,15 @@ constexpr std::size_t max_key_parts = 64;
 /// than `max_key_parts` parts outside strings and comments; with the line and
 /// column of the first bad byte (of the key).
 void check_text(std::string_view text, const std::string& source);
+
+/// The length of the valid UTF-8 sequence at `s[i]`, or 0 if it is invalid.
+std::size_t utf8_length(std::string_view s, std::size_t i);
+
+/// The first character of `s` that must not reach a terminal or an SVG, as
+/// "0x1B" (an ASCII control, or DEL) or "U+009B": C1 controls, the line and
+/// paragraph separators, bidirectional overrides and isolates (they reorder
+/// what a terminal shows), and U+FFFE/U+FFFF (not allowed in XML). A
+/// newline and a tab pass if `newlines_ok`. Nothing: `s` is fine.
+std::optional<std::string> unprintable_char(std::string_view s, bool newlines_ok = false);
 
 } // namespace sim

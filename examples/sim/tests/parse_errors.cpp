@@ -349,6 +349,27 @@ TEST_CASE("names and labels: not empty, no control characters", "[parse]") {
             ":11:9: 'label' has a control character (0x1B)");
   check_bad("title = \"two\\nlines\"\n" + services + workload + config,
             ":1:9: 'title' has a control character (0x0A)");
+  // Beyond ASCII: a C1 control (CSI), a bidirectional override, a line
+  // separator, and a noncharacter XML does not allow.
+  check_bad(services + workload + config + "label = \"x\\u009b2Jy\"\n",
+            ":11:9: 'label' has a control character (U+009B)");
+  check_bad(services + workload + config + "label = \"ab\\u202Ec\"\n",
+            ":11:9: 'label' has a control character (U+202E)");
+  check_bad("title = \"a\\u2028b\"\n" + services + workload + config,
+            ":1:9: 'title' has a control character (U+2028)");
+  check_bad("[services.\"p\\uFFFE\"]\nlatency = { dist = \"fixed\", ms = 1 }\n" + workload
+              + config,
+            ":1:11: the service name has a control character (U+FFFE)");
+}
+
+TEST_CASE("a description may have lines, but no other control characters", "[parse]") {
+  check_bad("description = \"x\\u001b[2Jy\"\n" + services + workload + config,
+            ":1:15: 'description' has a control character (0x1B)");
+  check_bad("description = \"x\\u0085y\"\n" + services + workload + config,
+            ":1:15: 'description' has a control character (U+0085)");
+  auto sc = sim::parse_scenario_text(
+    "description = \"two\\nlines,\\tand a tab\"\n" + services + workload + config, "d.toml");
+  CHECK(sc.description == "two\nlines,\tand a tab");
 }
 
 TEST_CASE("a value just over a limit is printed as it is", "[parse]") {

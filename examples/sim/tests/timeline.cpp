@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "report.hpp"
+#include "svg_util.hpp"
 #include "test_util.hpp"
 #include "timeline.hpp"
 #include "xml_check.hpp"
@@ -74,6 +76,21 @@ TEST_CASE("the SVG is well-formed, escaped, one rect per span", "[timeline]") {
   CHECK(count_of(svg, "class=\"queued\"") == 1);
   CHECK(count_of(svg, "<g class=\"section\"") == 2);
   CHECK(svg.find("&lt;err_group&gt; &amp; &quot;co&quot;") != std::string::npos);
+}
+
+TEST_CASE("text that is not UTF-8, or not allowed in XML, is replaced", "[timeline]") {
+  // A scenario's file name may have any bytes, and it titles the picture.
+  auto title = std::string{"a\xFF b\xEF\xBF\xBF c\xC2\x9B d\xE2\x82"};
+  CHECK(sim::svg::escape(title) == "a\uFFFD b\uFFFD c\xC2\x9B d\uFFFD\uFFFD");
+  std::ostringstream out;
+  std::vector<sim::span> none;
+  std::vector<sim::timeline_section> sections{{"x", "0 calls", 0.0, 0, 0, &none}};
+  sim::write_timeline_svg(out, title, {"svc"}, sections);
+  auto x = check_xml(out.str());
+  INFO(x.error);
+  CHECK(x.ok);
+  CHECK(out.str().find('\xFF') == std::string::npos);
+  CHECK(sim::json_string("a\xFF" "b") == "\"a\\ufffdb\"");
 }
 
 TEST_CASE("the XML check rejects broken XML", "[timeline]") {
