@@ -142,11 +142,35 @@ std::string long_duration(double ms) {
   return buf;
 }
 
-// Writes `text` to the file `f` was opened on; on failure says so on `err`
-// and removes the regular file (no partial picture is left behind).
-bool write_whole(std::ofstream& f, const std::string& path, const std::string& text,
-                 std::ostream& err) {
+// Whether the picture can go to `path`: not the scenario itself, and a file
+// that opens for writing. Nothing is truncated, and a file this check
+// created is removed again.
+bool check_output(const std::string& path, const std::string& scenario_path,
+                  std::ostream& err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!scenario_path.empty() && fs::equivalent(path, scenario_path, ec)) {
+    err << "parallel-sim: " << escape_for_terminal(path)
+        << ": is the scenario file; write the picture elsewhere (see --help)\n";
+    return false;
+  }
+  bool existed = fs::exists(fs::symlink_status(path, ec));
+  std::ofstream probe{path, std::ios::out | std::ios::app | std::ios::binary};
+  if (!probe) {
+    err << escape_for_terminal(path) << ": cannot write: " << std::strerror(errno) << '\n';
+    return false;
+  }
+  probe.close();
+  if (!existed)
+    fs::remove(path, ec);
+  return true;
+}
+
+// Writes `text` to `path` (truncating it); on failure says so on `err` and
+// removes the regular file (no partial picture is left behind).
+bool write_whole(const std::string& path, const std::string& text, std::ostream& err) {
   errno = 0;
+  std::ofstream f{path, std::ios::out | std::ios::trunc | std::ios::binary};
   f << text;
   f.flush();
   int write_errno = errno;
@@ -323,17 +347,12 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     return 2;
   }
 
-  // Open the output file before running, so a bad path costs nothing.
+  // Check the output file before running, so a bad path costs nothing. It
+  // is truncated only once the run has succeeded: a run that fails leaves
+  // an existing picture as it was.
   const std::string& picture_path = sweep ? plot_path : timeline_path;
-  std::ofstream picture;
-  if (!picture_path.empty()) {
-    picture.open(picture_path, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!picture) {
-      err << escape_for_terminal(picture_path) << ": cannot write: " << std::strerror(errno)
-          << '\n';
-      return 2;
-    }
-  }
+  if (!picture_path.empty() && !check_output(picture_path, scenario_path, err))
+    return 2;
 
   try {
     run_result r;
@@ -365,13 +384,13 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     }
     // The picture first: if it cannot be written, exit 2 with nothing on
     // stdout, and leave no partial file behind.
-    if (picture.is_open()) {
+    if (!picture_path.empty()) {
       std::ostringstream text;
       if (sweep)
         write_sweep_svg(text, sc, sw);
       else
         write_timeline(text, sc, r);
-      if (!write_whole(picture, picture_path, text.str(), err))
+      if (!write_whole(picture_path, text.str(), err))
         return 2;
     }
     if (sweep) {

@@ -311,6 +311,22 @@ TEST_CASE("an unwritable timeline fails before running", "[cli]") {
   CHECK(r.out.empty());
 }
 
+TEST_CASE("a picture is never written over the scenario", "[cli]") {
+  temp_dir dir;
+  auto text = services + workload + config;
+  auto scenario = dir.write("ok.toml", text);
+  // The same file by another name, too.
+  auto other_name = dir.file("./ok.toml");
+  for (auto& path : {scenario, other_name}) {
+    auto r = run_cli({scenario, "--timeline", path});
+    CHECK(r.status == 2);
+    CHECK(r.err == "parallel-sim: " + path
+                     + ": is the scenario file; write the picture elsewhere (see --help)\n");
+    CHECK(r.out.empty());
+    CHECK(sim_test::read_file(scenario) == text);
+  }
+}
+
 TEST_CASE("empty file names exit 2", "[cli]") {
   // Not "the default scenario" and not "no timeline": an unset variable, say.
   auto r = run_cli({""});

@@ -20,6 +20,9 @@ nested = true
 TOML
 chmod 755 "$dir"
 chmod 644 "$dir/nested.toml"
+# A picture from an earlier run: a run that fails must leave it as it was.
+echo "an earlier picture" > "$dir/keep.svg"
+chmod 666 "$dir/keep.svg"
 # RLIMIT_NPROC counts every thread of the user and does not bind root: run as
 # nobody when root, else allow a little more than what the user runs now.
 if [ "$(id -u)" = 0 ]; then
@@ -31,7 +34,7 @@ else
   limit=$(( $(ps -L -u "$(id -u)" --no-headers 2> /dev/null | wc -l) + 150 ))
 fi
 # timeout: a hang fails the test instead of stalling it.
-$run bash -c "ulimit -u $limit && exec timeout 60 '$sim' '$dir/nested.toml'" \
+$run bash -c "ulimit -u $limit && exec timeout 60 '$sim' '$dir/nested.toml' --timeline '$dir/keep.svg'" \
   > "$dir/out" 2> "$dir/err"
 status=$?
 cat "$dir/err"
@@ -42,3 +45,5 @@ fi
 grep -q "the library failed: .*no thread could be started.*Resource temporarily unavailable" \
   "$dir/err" || exit 1
 [ ! -s "$dir/out" ] || { echo "expected nothing on stdout" >&2; exit 1; }
+[ "$(cat "$dir/keep.svg")" = "an earlier picture" ] ||
+  { echo "the failed run changed the earlier picture" >&2; exit 1; }
