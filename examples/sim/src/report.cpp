@@ -207,8 +207,8 @@ void print_table(std::ostream& out, const scenario& sc, const run_result& r) {
     if (c.sampled && c.extrapolated)
       out << "  * " << c.cfg.display_label() << " ran only the first " << c.items << " of "
           << count_text(sc.workload.items, "item") << " (" << format_duration(c.measured_ms)
-          << "); its wall time is scaled up x" << fmt("%.3g", c.scale)
-          << " (all drawn latencies / the sample's) to the whole workload.\n";
+          << "); its wall time is extrapolated to the whole workload (x" << fmt("%.3g", c.scale)
+          << "): every drawn latency, plus the sample's cost per call beyond its latencies.\n";
     else if (c.sampled)
       out << "  + " << c.cfg.display_label() << " ran only the first " << c.items << " of "
           << count_text(sc.workload.items, "item") << " and stopped early: not scaled up.\n";

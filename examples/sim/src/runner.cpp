@@ -303,19 +303,23 @@ std::size_t ceil_div(std::size_t a, std::size_t b) {
 
 } // namespace
 
-double sample_scale(const plan& p, std::size_t sampled_calls) {
-  // A serial run takes about the sum of its latencies: scale by the drawn
-  // latencies, not the item count, or a sample that misses (or hits) the
-  // latency tail is scaled to an impossible (or inflated) wall time.
+double extrapolate_serial_ms(const plan& p, std::size_t sampled_calls, double measured_ms) {
+  // A serial run takes its latencies plus a cost per call (the library, the
+  // service actor, the timer). Scaling the whole measured time by drawn
+  // latency alone turns that cost into thousands of latencies when the
+  // sample's latencies are near 0; scaling by the item count is wrong when
+  // the sample misses (or hits) the latency tail. So: every drawn latency,
+  // plus the sample's cost beyond its latencies for each call.
   double all = 0, sample = 0;
   for (std::size_t i = 0; i < p.calls.size(); ++i) {
     all += p.calls[i].latency_ms;
     if (i < sampled_calls)
       sample += p.calls[i].latency_ms;
   }
-  if (sample > 0)
-    return all / sample;
-  return static_cast<double>(p.calls.size()) / static_cast<double>(sampled_calls);
+  double per_call = sampled_calls == 0
+                      ? 0
+                      : std::max(0.0, measured_ms - sample) / static_cast<double>(sampled_calls);
+  return all + per_call * static_cast<double>(p.calls.size());
 }
 
 double ideal_ms(const scenario& sc, const plan& p, const config_spec& cfg) {
@@ -454,8 +458,8 @@ config_result run_config(caf::actor_system& sys, const scenario& sc, const plan&
   res.complete = !res.stop_ms && !res.threw && res.counts.skipped == 0;
   res.wall_ms = res.measured_ms;
   if (res.sampled && res.complete) {
-    res.scale = sample_scale(p, res.calls);
-    res.wall_ms = res.measured_ms * res.scale;
+    res.wall_ms = extrapolate_serial_ms(p, res.calls, res.measured_ms);
+    res.scale = res.measured_ms > 0 ? res.wall_ms / res.measured_ms : 1;
     res.extrapolated = true;
   }
   // The ideal is for the whole workload: it does not apply to a run that

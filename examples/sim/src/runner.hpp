@@ -93,9 +93,10 @@ struct run_options {
 /// inner_bound) x mean latency).
 double ideal_ms(const scenario& sc, const plan& p, const config_spec& cfg);
 
-/// How much longer than its first `sampled_calls` calls the whole workload
-/// takes serially: the sum of all drawn latencies over the sample's.
-double sample_scale(const plan& p, std::size_t sampled_calls);
+/// The whole workload's serial wall time, from a serial run of its first
+/// `sampled_calls` calls that took `measured_ms`: every drawn latency, plus
+/// the sample's measured time beyond its latencies, per call, for each call.
+double extrapolate_serial_ms(const plan& p, std::size_t sampled_calls, double measured_ms);
 
 /// Runs one configuration.
 config_result run_config(caf::actor_system& sys, const scenario& sc, const plan& p,

@@ -178,15 +178,31 @@ bound = 8
     all += p.calls[i].latency_ms;
     first4 += i < 4 ? p.calls[i].latency_ms : 0;
   }
-  auto expected = all / first4;
-  REQUIRE(std::abs(expected - 10.0) > 0.5); // the item count would be wrong here
-  CHECK(sim::sample_scale(p, 4) == Approx(expected));
+  REQUIRE(std::abs(all / first4 - 10.0) > 0.5); // the item count would be wrong here
   auto r = sim::run_scenario(sys, sc, {sc.seed, nullptr});
   auto& serial = r.configs[0];
   REQUIRE(serial.sampled);
   REQUIRE(serial.extrapolated);
-  CHECK(serial.scale == Approx(expected));
-  CHECK(serial.wall_ms == Approx(serial.measured_ms * expected));
+  REQUIRE(serial.measured_ms >= first4);
+  auto per_call = (serial.measured_ms - first4) / 4;
+  CHECK(serial.wall_ms == Approx(all + 40 * per_call));
+  CHECK(serial.scale == Approx(serial.wall_ms / serial.measured_ms));
+}
+
+TEST_CASE("a sample of near-zero latencies scales its cost per call, not by latency",
+          "[baseline]") {
+  // 4 sampled calls of 1 us each that took 0.6 ms in all (0.15 ms a call of
+  // overhead), then 36 calls of 1 ms: about 36 + 40 x 0.15 ms, where the
+  // ratio of latencies would have made it 9,000 times 0.6 ms.
+  sim::plan p;
+  p.calls.resize(40);
+  for (std::size_t i = 0; i < p.calls.size(); ++i)
+    p.calls[i].latency_ms = i < 4 ? 0.001 : 1.0;
+  CHECK(sim::extrapolate_serial_ms(p, 4, 0.604) == Approx(36.004 + 40 * 0.15));
+  // A measurement below the sample's latencies adds no negative cost.
+  CHECK(sim::extrapolate_serial_ms(p, 4, 0.001) == Approx(36.004));
+  // Every call sampled: the measurement itself.
+  CHECK(sim::extrapolate_serial_ms(p, 40, 50.0) == Approx(50.0));
 }
 
 TEST_CASE("the progress label names the wrapper", "[cli]") {
