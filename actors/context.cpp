@@ -77,7 +77,8 @@ make_child(const context& parent,
   auto st = std::make_shared<context_state>(parent.state(), deadline);
   st->attach_to_parent();
   if (deadline)
-    detail::deadline_timer::instance().schedule(*deadline, st);
+    if (auto* timer = detail::deadline_timer::instance())
+      timer->schedule(*deadline, st);
   return {context{st}, canceller{st}};
 }
 

@@ -16,7 +16,8 @@ context_state::context_state(std::shared_ptr<context_state> parent,
 
 context_state::~context_state() {
   if (timer_entry_)
-    deadline_timer::instance().unschedule(*timer_entry_);
+    if (auto* timer = deadline_timer::instance())
+      timer->unschedule(*timer_entry_);
 }
 
 bool context_state::track_deadline(const deadline_timer::key& k) {
@@ -76,7 +77,8 @@ error context_state::cancel(error cause) const {
   // A cancelled context needs no deadline: leave the timer now, so a task
   // that ended releases everything, however far away its deadline was.
   if (entry)
-    deadline_timer::instance().unschedule(*entry);
+    if (auto* timer = deadline_timer::instance())
+      timer->unschedule(*entry);
   // Outside the lock: callbacks (children, group supervisors) read our cause.
   // A callback may destroy this state: a group's cancel callback can drop
   // the last reference to the group, which owns its context. The copy keeps

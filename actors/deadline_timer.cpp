@@ -2,11 +2,23 @@
 
 #include "context_state.hpp"
 
+#include <atomic>
+
 namespace parallel::detail {
 
-deadline_timer& deadline_timer::instance() {
+namespace {
+
+// Set when the timer is destroyed (at exit, before objects created earlier
+// than its first use: a global context, say). Never destroyed itself.
+constinit std::atomic<bool> timer_destroyed{false};
+
+} // namespace
+
+deadline_timer* deadline_timer::instance() {
+  if (timer_destroyed.load(std::memory_order_acquire))
+    return nullptr;
   static deadline_timer timer;
-  return timer;
+  return &timer;
 }
 
 deadline_timer::deadline_timer()
@@ -14,6 +26,7 @@ deadline_timer::deadline_timer()
 }
 
 deadline_timer::~deadline_timer() {
+  timer_destroyed.store(true, std::memory_order_release);
   thread_.request_stop();
   thread_.join();
 }

@@ -28,7 +28,10 @@ public:
   /// Identifies one scheduled context: its deadline and a serial number.
   using key = std::pair<clock::time_point, uint64_t>;
 
-  static deadline_timer& instance();
+  /// The process's timer, started on first use; null once it is destroyed
+  /// (at exit): a deadline then never fires, and contexts destroyed later
+  /// have nothing to leave.
+  static deadline_timer* instance();
 
   /// Schedules `ctx` (not yet cancelled) for `when`; records the entry's key
   /// in it, so that it leaves the timer when cancelled or destroyed.

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::size_t timer_entries() {
-  return parallel::detail::deadline_timer::instance().size();
+  return parallel::detail::deadline_timer::instance()->size();
 }
 
 } // namespace
