@@ -85,7 +85,11 @@ std::string message(const error& e) {
   }
   if (e.category() == caf::atom("system")
       && e.code() == static_cast<uint8_t>(caf::sec::runtime_error)) {
-    auto text = context_text(e.context());
+    // make_error(std::string): its text as it is, "" too (as errors.New("")).
+    auto& ctx = e.context();
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+      return ctx.get_as<std::string>(0);
+    auto text = context_text(ctx);
     if (!text.empty())
       return text;
   }

@@ -3,6 +3,7 @@
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
+#include <caf/sec.hpp>
 
 #include "test_support.hpp"
 
@@ -30,6 +31,12 @@ TEST_CASE("make_error with a message is a runtime error carrying the text") {
   CHECK(message(e) == "uh oh");
   CHECK_FALSE(is(e, errc::cancelled));
   CHECK(message(error{}) == "");
+  // errors.New(""): an error all the same, whose text is "".
+  auto blank = make_error("");
+  CHECK(blank);
+  CHECK(message(blank) == "");
+  // CAF's own runtime error with no text still says what it is.
+  CHECK(message(caf::make_error(caf::sec::runtime_error)) != "");
 }
 
 TEST_CASE("errc sentinels are in the library's category and compare exactly") {
