@@ -6,6 +6,7 @@
 #include "parallel/detail/spawn.hpp"
 #include "group_state.hpp"
 #include "parallel/detail/group_handle.hpp"
+#include "parallel/misuse_error.hpp"
 
 namespace parallel {
 
@@ -20,6 +21,10 @@ std::shared_ptr<group_handle> make_group(caf::actor_system& sys,
   auto core = std::make_shared<group_state>(sys, parent, bound);
   core->start();
   return std::make_shared<group_handle>(std::move(core));
+}
+
+void throw_moved_from() {
+  throw misuse_error("this executor or wrapper was moved from: use the one it was moved to");
 }
 
 } // namespace detail

@@ -256,6 +256,28 @@ TEST_CASE_METHOD(test::system_fixture, "go after wait throws misuse_error") {
   }
 }
 
+TEST_CASE_METHOD(test::system_fixture, "a moved-from executor or wrapper throws misuse_error") {
+  auto ex = parallel::limited(sys, context::background(), 2);
+  auto moved_to = std::move(ex);
+  CHECK_THROWS_WITH(ex.go([](const context&) {}),
+                    "parallel executor misuse: this executor or wrapper was moved from: use "
+                    "the one it was moved to");
+  CHECK_THROWS_AS(ex.wait(), misuse_error);
+  CHECK_THROWS_AS(ex.stats(), misuse_error);
+  CHECK_THROWS_AS(ex.go_request(caf::actor{}, caf::infinite, 1), misuse_error);
+  parallel::collect<int> c{parallel::unlimited(sys)};
+  auto c2 = std::move(c);
+  CHECK_THROWS_AS(c.go([](const context&) { return 1; }), misuse_error);
+  CHECK_THROWS_AS(c.wait(), misuse_error);
+  // The handles they were moved to work.
+  moved_to.go([](const context&) {});
+  moved_to.wait();
+  c2.go([](const context&) { return 7; });
+  auto r = c2.wait();
+  REQUIRE(r);
+  CHECK(*r == std::vector<int>{7});
+}
+
 TEST_CASE_METHOD(test::system_fixture, "a panic cancels the group and wait rethrows the original exception every time") {
   for (auto k : all_kinds) {
     SECTION(test::name(k)) {

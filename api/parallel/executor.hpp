@@ -34,6 +34,9 @@ struct executor_sink {
   }
 };
 
+// Throws misuse_error: an executor or wrapper used after it was moved from.
+[[noreturn]] void throw_moved_from();
+
 } // namespace detail
 
 /// A handle to a group: a supervisor actor that runs submitted tasks on worker
@@ -41,6 +44,7 @@ struct executor_sink {
 /// last handle (executor copy or wrapper) is destroyed without `wait()`, the
 /// group is abandoned: its context is cancelled with `errc::group_abandoned`,
 /// queued tasks never start, and its actors end once running tasks return.
+/// A handle that was moved from has no group: using it throws `misuse_error`.
 class executor {
 public:
   /// Submits `task`, called as `task(const context&)` with the group's own
@@ -97,7 +101,7 @@ public:
   template <class Self, class Handler>
   void await(Self* self, Handler on_done) {
     core().close();
-    self->request(h_->core().need_supervisor(), caf::infinite, detail::await_atom::value)
+    self->request(core().need_supervisor(), caf::infinite, detail::await_atom::value)
       .then(
         [keep = *this, on_done](detail::done_atom) mutable {
           keep.finish();
@@ -119,7 +123,9 @@ public:
   }
 
   /// @private
-  detail::group_core& core() const noexcept {
+  detail::group_core& core() const {
+    if (!h_) [[unlikely]]
+      detail::throw_moved_from();
     return h_->core();
   }
 

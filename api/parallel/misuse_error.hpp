@@ -10,7 +10,8 @@ namespace parallel {
 /// `what()` is "parallel executor misuse: don't reuse executors".
 /// Also thrown, at once, by a blocking `wait()` that would deadlock: on a
 /// CAF scheduler thread (inside an actor: use `await`), or inside a task of
-/// the same group (give that work a child group).
+/// the same group (give that work a child group). And by any use of an
+/// executor or wrapper that was moved from.
 struct misuse_error : std::logic_error {
   misuse_error();
 

@@ -28,8 +28,9 @@ public:
   void go(F&& task) {
     // One sentence for a task of the wrong shape, and no follow-on errors.
     if constexpr (check_task<typename State::value_type, std::decay_t<F>>()) {
+      auto& core = ex_.core(); // throws first if this wrapper was moved from
       auto* st = state_.get();
-      ex_.core().submit(make_fn_task(std::forward<F>(task), st, st->next_index()));
+      core.submit(make_fn_task(std::forward<F>(task), st, st->next_index()));
     }
   }
 
@@ -39,10 +40,10 @@ public:
   /// death of `dest` is the task's error. Holds an in-flight slot, no thread.
   template <class Timeout, class... Ts>
   void go_request(caf::actor dest, Timeout timeout, Ts&&... xs) {
+    auto& core = ex_.core();
     auto* st = state_.get();
-    ex_.core().submit(make_request_task(std::move(dest), timeout, st,
-                                        st->next_index(),
-                                        std::forward<Ts>(xs)...));
+    core.submit(make_request_task(std::move(dest), timeout, st, st->next_index(),
+                                  std::forward<Ts>(xs)...));
   }
 
   /// For extensions that bring their own task types (remote tasks, say):
@@ -50,8 +51,9 @@ public:
   /// results go to this wrapper through `sink` (see detail/invoke.hpp).
   template <class Make>
   void submit_with(Make make) {
+    auto& core = ex_.core();
     auto* st = state_.get();
-    ex_.core().submit(make(st, st->next_index()));
+    core.submit(make(st, st->next_index()));
   }
 
   /// Blocks until every task of the executor finished (running queued tasks
