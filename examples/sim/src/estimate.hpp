@@ -15,7 +15,9 @@ namespace sim {
 /// services' capacity queues (calls submitted in order, each taking the
 /// first free in-flight slot, each service serving its arrivals first come
 /// first served). It assumes every call runs (a group that stops early takes
-/// less), plus a small cost per call for the messages. Nested runs replay
+/// less); each call holds its slot a little longer than its latency (its
+/// messages), and the machine's cores must do every call's work, whatever
+/// the bound. Nested runs replay
 /// each item's calls under the inner bound and the items under the outer
 /// bound, with the services' capacities as a floor.
 double estimate_config_ms(const scenario& sc, const plan& p, const config_spec& cfg);

@@ -145,11 +145,13 @@ TEST_CASE("the estimate replays the bound and the capacity queue", "[sweep]") {
   auto p = sim::draw_plan(sc, sc.seed);
   auto cfg = sc.configs[sc.configs.size() - 1];
   auto est = [&](std::size_t b) { return sim::estimate_config_ms(sc, p, sim::at_bound(cfg, b)); };
-  // 48 calls of 4 ms: ceil(48 / min(b, 4)) rounds, plus 0.01 ms a call.
-  CHECK(est(1) == Approx(48 * 4 + 0.48));
-  CHECK(est(3) == Approx(16 * 4 + 0.48));
-  CHECK(est(4) == Approx(12 * 4 + 0.48));
-  CHECK(est(40) == Approx(12 * 4 + 0.48)); // the service's 4 workers are the limit
+  // 48 calls of 4 ms: ceil(48 / min(b, 4)) rounds, each call holding its
+  // slot 0.15 ms beyond its latency.
+  CHECK(est(1) == Approx(48 * 4.15));
+  CHECK(est(3) == Approx(16 * 4.15));
+  CHECK(est(4) == Approx(12 * 4.15));
+  // The service's 4 workers are the limit: they never wait for a slot.
+  CHECK(est(40) == Approx(12 * 4 + 0.15));
 }
 
 TEST_CASE("a sweep's figures put the knee at the service's capacity", "[sweep][run]") {
