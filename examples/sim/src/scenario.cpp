@@ -223,7 +223,7 @@ public:
       auto name = k.str();
       if (std::find(allowed.begin(), allowed.end(), name) != allowed.end())
         continue;
-      std::string msg = "unknown key '" + std::string{name} + "' in " + std::string{where};
+      std::string msg = "unknown key '" + shortened(name) + "' in " + std::string{where};
       std::string_view best;
       std::size_t best_d = 3; // suggest only close matches
       for (auto a : allowed) {
@@ -266,7 +266,22 @@ public:
     auto s = text(n, key);
     if (auto bad = control_char(s))
       fail(n, "'" + std::string{key} + "' has a control character (" + *bad + ")");
+    if (!s.empty() && s.find_first_not_of(' ') == std::string::npos)
+      fail(n, "'" + std::string{key} + "' is only spaces");
     return s;
+  }
+
+  // A name from the file as an error message quotes it: a long one (a
+  // megabyte of key, say) is cut, so the message stays one readable line.
+  static std::string shortened(std::string_view name) {
+    constexpr std::size_t keep = 60;
+    if (name.size() <= keep + 20)
+      return std::string{name};
+    auto cut = keep;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
+      --cut; // not inside a UTF-8 character
+    return std::string{name.substr(0, cut)} + "... (" + std::to_string(name.size())
+           + " bytes)";
   }
 
   static std::optional<std::string> control_char(std::string_view s) {
@@ -508,7 +523,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
     auto i = std::find_if(sc.services.begin(), sc.services.end(),
                           [&](const service_spec& s) { return s.name == name; });
     if (i == sc.services.end())
-      r.fail(el, "'fetch' names an unknown service '" + name + "'");
+      r.fail(el, "'fetch' names an unknown service '" + reader::shortened(name) + "'");
     sc.workload.fetch.push_back(static_cast<std::size_t>(i - sc.services.begin()));
   }
   if (sc.workload.calls() > max_calls)

@@ -378,6 +378,17 @@ TEST_CASE("names and labels: not empty, no control characters", "[parse]") {
             ":1:11: the service name has a control character (U+FFFE)");
 }
 
+TEST_CASE("a label of spaces, and a long unknown name, get short clear errors", "[parse]") {
+  check_bad(services + workload + config + "label = \"   \"\n", ":11:9: 'label' is only spaces");
+  check_bad("title = \" \"\n" + services + workload + config, ":1:9: 'title' is only spaces");
+  // A key of 5,000 bytes is quoted by its first 60 and its size.
+  auto key = std::string(5000, 'k');
+  check_bad(services + workload + config + key + " = 1\n",
+            ":11:1: unknown key '" + std::string(60, 'k') + "... (5000 bytes)' in [[config]] "
+            "(expected label, executor, bound, wrapper, failure_rate, exception_rate, "
+            "nested or inner_bound)");
+}
+
 TEST_CASE("a description may have lines, but no other control characters", "[parse]") {
   check_bad("description = \"x\\u001b[2Jy\"\n" + services + workload + config,
             ":1:15: 'description' has a control character (0x1B)");
