@@ -269,6 +269,9 @@ TEST_CASE_METHOD(test::system_fixture, "a moved-from executor or wrapper throws 
   auto c2 = std::move(c);
   CHECK_THROWS_AS(c.go([](const context&) { return 1; }), misuse_error);
   CHECK_THROWS_AS(c.wait(), misuse_error);
+  // A wrapper made over a moved-from executor.
+  CHECK_THROWS_AS(parallel::collect<int>{ex}, misuse_error);
+  CHECK_THROWS_AS(parallel::err_group{ex}, misuse_error);
   // The handles they were moved to work.
   moved_to.go([](const context&) {});
   moved_to.wait();

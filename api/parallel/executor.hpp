@@ -130,7 +130,9 @@ public:
   }
 
   /// @private
-  const std::shared_ptr<detail::group_handle>& handle() const noexcept {
+  const std::shared_ptr<detail::group_handle>& handle() const {
+    if (!h_) [[unlikely]]
+      detail::throw_moved_from();
     return h_;
   }
 

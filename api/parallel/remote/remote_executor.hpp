@@ -230,6 +230,8 @@ public:
 
   /// Per node: tasks answered, failed, lost with the node, in flight.
   std::vector<group_node_stats> node_stats() const {
+    if (!lane_) [[unlikely]]
+      parallel::detail::throw_moved_from();
     return lane_->split();
   }
 
