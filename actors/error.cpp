@@ -66,16 +66,15 @@ std::string message(const error& e) {
       std::string out;
       auto& parts = e.context();
       // Like multi_error::message() (Go's Error()): one line per non-empty
-      // part.
+      // part (one whose text is "" too).
+      bool first = true;
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (!parts.match_element<error>(i))
+        if (!parts.match_element<error>(i) || !parts.get_as<error>(i))
           continue;
-        auto part = message(parts.get_as<error>(i));
-        if (part.empty())
-          continue;
-        if (!out.empty())
+        if (!first)
           out += '\n';
-        out += part;
+        first = false;
+        out += message(parts.get_as<error>(i));
       }
       return out;
     }

@@ -39,13 +39,16 @@ const error& multi_error::one() const {
 }
 
 std::string multi_error::message() const {
-  // Go's Error() skips empty parts: {foo, {}, bar} reads "foo\nbar".
+  // Go's Error() skips empty (nil) parts: {foo, {}, bar} reads "foo\nbar";
+  // a part whose text is "" is a line of its own, as in Go.
   std::string out;
+  bool first = true;
   for (auto& e : errs_) {
     if (!e)
       continue;
-    if (!out.empty())
+    if (!first)
       out += '\n';
+    first = false;
     out += parallel::message(e);
   }
   return out;

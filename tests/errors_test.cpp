@@ -112,6 +112,13 @@ TEST_CASE("multi_error's text skips empty parts, like Go's MultiError.Error()") 
   CHECK(message(parts.errors()[0]) == "foo");
   CHECK(message(parts.errors()[1]) == "bar");
   CHECK(message(parts.errors()[2]) == "baz");
+  // A part whose text is "" is not empty: it is a line, as in Go's Join.
+  auto blank_in_middle = make_multi_error({make_error("x"), make_error(""), make_error("y")});
+  CHECK(blank_in_middle.message() == "x\n\ny");
+  CHECK(message(error{blank_in_middle}) == "x\n\ny");
+  auto blank_first = make_multi_error({make_error(""), make_error("y")});
+  CHECK(blank_first.message() == "\ny");
+  CHECK(message(error{blank_first}) == "\ny");
   // Empty parts first or last leave no blank line either.
   CHECK(make_multi_error({{}, foo, {}}).message() == "foo");
   CHECK(make_multi_error({{}, foo, bar, {}}).message() == "foo\nbar");
