@@ -154,14 +154,21 @@ bool check_output(const std::string& path, const std::string& scenario_path,
         << ": is the scenario file; write the picture elsewhere (see --help)\n";
     return false;
   }
-  bool existed = fs::exists(fs::symlink_status(path, ec));
+  // Probed only where opening is harmless: a path that does not exist yet,
+  // or a regular file (opened to append: nothing truncated). A FIFO would
+  // see its reader leave at our close, and a dangling symlink would leave
+  // its target created: those are opened once, when the picture is written.
+  auto st = fs::status(path, ec);
+  bool missing = !fs::exists(fs::symlink_status(path, ec));
+  if (!missing && !fs::is_regular_file(st))
+    return true;
   std::ofstream probe{path, std::ios::out | std::ios::app | std::ios::binary};
   if (!probe) {
     err << escape_for_terminal(path) << ": cannot write: " << std::strerror(errno) << '\n';
     return false;
   }
   probe.close();
-  if (!existed)
+  if (missing)
     fs::remove(path, ec);
   return true;
 }
@@ -203,7 +210,7 @@ std::string thread_probe() {
 // leak checker would only report the system we could not destroy).
 [[noreturn]] void exit_failed(std::ostream& out, std::ostream& err, const std::string& what,
                               const std::string& failure) {
-  err << "parallel-sim: " << what << ": the library failed: " << escape_for_terminal(failure)
+  err << "parallel-sim: " << escape_for_terminal(what) << ": the library failed: " << escape_for_terminal(failure)
       << " (out of threads? each blocked nested item holds one: lower the bound, or raise "
          "ulimit -u)\n";
   err.flush();
@@ -404,7 +411,8 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       print_table(out, sc, r);
     }
     if (!picture_path.empty() && format != "json")
-      out << '\n' << (sweep ? "Plot: " : "Timeline: ") << picture_path << '\n';
+      out << '\n' << (sweep ? "Plot: " : "Timeline: ") << escape_for_terminal(picture_path)
+          << '\n';
   } catch (const std::exception& e) {
     err << "parallel-sim: internal error: " << escape_for_terminal(e.what()) << '\n';
     return 1;

@@ -20,6 +20,7 @@
 #include "scenario_error.hpp"
 #include "sweep.hpp"
 #include "text_check.hpp"
+#include "text_escape.hpp"
 
 namespace sim {
 
@@ -266,21 +267,22 @@ public:
     auto s = text(n, key);
     if (auto bad = control_char(s))
       fail(n, "'" + std::string{key} + "' has a control character (" + *bad + ")");
-    if (!s.empty() && s.find_first_not_of(' ') == std::string::npos)
+    if (only_spaces(s))
       fail(n, "'" + std::string{key} + "' is only spaces");
     return s;
   }
 
-  // A name from the file as an error message quotes it: a long one (a
-  // megabyte of key, say) is cut, so the message stays one readable line.
+  // A name from the file as an error message quotes it: escaped for the
+  // terminal, and a long one (a megabyte of key, say) cut, so the message
+  // stays one readable line.
   static std::string shortened(std::string_view name) {
     constexpr std::size_t keep = 60;
     if (name.size() <= keep + 20)
-      return std::string{name};
+      return escape_for_terminal(name);
     auto cut = keep;
     while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
       --cut; // not inside a UTF-8 character
-    return std::string{name.substr(0, cut)} + "... (" + std::to_string(name.size())
+    return escape_for_terminal(name.substr(0, cut)) + "... (" + std::to_string(name.size())
            + " bytes)";
   }
 
@@ -395,7 +397,7 @@ public:
       if (d.k == latency_dist::kind::log_normal && d.a <= 0)
         fail(m, "'mean_ms' of a log-normal latency must be > 0");
     } else {
-      fail(dist_node, "unknown latency dist '" + dist
+      fail(dist_node, "unknown latency dist '" + shortened(dist)
                         + "' (expected \"fixed\", \"uniform\", \"normal\" or \"log-normal\")");
     }
     return d;
@@ -413,7 +415,7 @@ executor_kind parse_executor(const reader& r, const toml::node& n) {
     return executor_kind::limited;
   if (s == "unlimited")
     return executor_kind::unlimited;
-  r.fail(n, "unknown executor '" + s + "' (expected \"serial\", \"limited\" or \"unlimited\")");
+  r.fail(n, "unknown executor '" + reader::shortened(s) + "' (expected \"serial\", \"limited\" or \"unlimited\")");
 }
 
 wrapper_kind parse_wrapper(const reader& r, const toml::node& n) {
@@ -430,7 +432,7 @@ wrapper_kind parse_wrapper(const reader& r, const toml::node& n) {
   for (auto& [name, k] : names)
     if (s == name)
       return k;
-  r.fail(n, "unknown wrapper '" + s
+  r.fail(n, "unknown wrapper '" + reader::shortened(s)
               + "' (expected executor, err_group, gather_errs, collect, "
                 "collect_with_errs, feed or feed_with_errs)");
 }
@@ -483,6 +485,8 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
       r.fail(key_at, "a service name must not be empty");
     if (auto bad = reader::control_char(s.name))
       r.fail(key_at, "the service name has a control character (" + *bad + ")");
+    if (only_spaces(s.name))
+      r.fail(key_at, "the service name is only spaces");
     auto where = "[services." + s.name + "]";
     auto& t = r.table(v, "services." + s.name);
     r.check_keys(t, where, {"latency", "failure_rate", "exception_rate", "capacity"});

@@ -153,6 +153,36 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+namespace {
+
+// The code point of the valid UTF-8 sequence of length `n` at `s[i]`.
+std::uint32_t code_point(std::string_view s, std::size_t i, std::size_t n) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+  for (std::size_t k = 1; k < n; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
+} // namespace
+
+bool only_spaces(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (std::size_t i = 0; i < s.size();) {
+    auto n = utf8_length(s, i);
+    if (n == 0)
+      return false;
+    auto cp = code_point(s, i, n);
+    bool space = cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B)
+                 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    if (!space)
+      return false;
+    i += n;
+  }
+  return true;
+}
+
 std::optional<std::string> unprintable_char(std::string_view s, bool newlines_ok) {
   char buf[16];
   for (std::size_t i = 0; i < s.size();) {
@@ -168,9 +198,7 @@ std::optional<std::string> unprintable_char(std::string_view s, bool newlines_ok
     auto n = utf8_length(s, i);
     if (n == 0)
       return std::string{"an invalid UTF-8 byte"}; // checked files have none
-    std::uint32_t cp = c & (0xFF >> (n + 1));
-    for (std::size_t k = 1; k < n; ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    auto cp = code_point(s, i, n);
     bool c1 = cp >= 0x80 && cp <= 0x9F;
     bool line_break = cp == 0x2028 || cp == 0x2029;
     bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);

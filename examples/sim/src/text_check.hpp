@@ -29,4 +29,8 @@ std::size_t utf8_length(std::string_view s, std::size_t i);
 /// newline and a tab pass if `newlines_ok`. Nothing: `s` is fine.
 std::optional<std::string> unprintable_char(std::string_view s, bool newlines_ok = false);
 
+/// Whether `s` is not empty but shows nothing: only spaces, of any kind
+/// (U+00A0, U+2000..U+200B, U+3000, U+FEFF...).
+bool only_spaces(std::string_view s);
+
 } // namespace sim

@@ -11,6 +11,7 @@
 #include "scenario.hpp"
 #include "scenario_error.hpp"
 #include "test_util.hpp"
+#include "text_escape.hpp"
 
 using sim_test::run_cli;
 using sim_test::temp_dir;
@@ -327,6 +328,28 @@ TEST_CASE("a picture is never written over the scenario", "[cli]") {
   }
 }
 
+TEST_CASE("a picture to a FIFO or through a dangling symlink", "[cli]") {
+  temp_dir dir;
+  auto scenario = dir.write("ok.toml", services + workload + config);
+  // A FIFO is opened once, when the picture is written: its reader gets
+  // the whole picture (a probe before the run would have ended its read).
+  auto fifo = dir.file("pipe");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string got;
+  std::thread reader{[&] { got = sim_test::read_file(fifo); }};
+  auto r = run_cli({scenario, "--timeline", fifo});
+  reader.join();
+  CHECK(r.status == 0);
+  CHECK(got.find("</svg>") != std::string::npos);
+  // A dangling symlink: the picture is written through it.
+  auto target = dir.file("target.svg");
+  auto link = dir.file("link.svg");
+  std::filesystem::create_symlink(target, link);
+  r = run_cli({scenario, "--timeline", link});
+  CHECK(r.status == 0);
+  CHECK(sim_test::read_file(target).find("</svg>") != std::string::npos);
+}
+
 TEST_CASE("empty file names exit 2", "[cli]") {
   // Not "the default scenario" and not "no timeline": an unset variable, say.
   auto r = run_cli({""});
@@ -381,12 +404,29 @@ TEST_CASE("names and labels: not empty, no control characters", "[parse]") {
 TEST_CASE("a label of spaces, and a long unknown name, get short clear errors", "[parse]") {
   check_bad(services + workload + config + "label = \"   \"\n", ":11:9: 'label' is only spaces");
   check_bad("title = \" \"\n" + services + workload + config, ":1:9: 'title' is only spaces");
+  check_bad(services + workload + config + "label = \"\\u3000\\u200B\"\n",
+            ":11:9: 'label' is only spaces");
+  check_bad("[services.\" \"]\nlatency = { dist = \"fixed\", ms = 1 }\n" + workload + config,
+            ":1:11: the service name is only spaces");
+  // Quoted names are escaped for the terminal: a right-to-left override
+  // cannot reorder the message.
+  check_bad(services + workload + config + "\"x\\u202Ey\" = 1\n",
+            ":11:1: unknown key 'x\\u202Ey' in [[config]] (expected label, executor, bound, "
+            "wrapper, failure_rate, exception_rate, nested or inner_bound)");
+  check_bad(services + "[workload]\nitems = 1\nfetch = [\"a\\u202Eb\"]\n" + config,
+            ":5:10: 'fetch' names an unknown service 'a\\u202Eb'");
   // A key of 5,000 bytes is quoted by its first 60 and its size.
   auto key = std::string(5000, 'k');
   check_bad(services + workload + config + key + " = 1\n",
             ":11:1: unknown key '" + std::string(60, 'k') + "... (5000 bytes)' in [[config]] "
             "(expected label, executor, bound, wrapper, failure_rate, exception_rate, "
             "nested or inner_bound)");
+}
+
+TEST_CASE("text for the terminal: controls, overrides and stray bytes escaped", "[cli]") {
+  CHECK(sim::escape_for_terminal("a\xFF" "b\xE2\x80\xAE" "c\x1B[2J\xC2\x9B\n") ==
+        "a\\xFFb\\u202Ec\\e[2J\\u009B\\n");
+  CHECK(sim::escape_for_terminal("caf\xC3\xA9 \xE2\x80\x94 ok") == "caf\xC3\xA9 \xE2\x80\x94 ok");
 }
 
 TEST_CASE("a description may have lines, but no other control characters", "[parse]") {
