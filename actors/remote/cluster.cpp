@@ -22,6 +22,7 @@
 #include "guard_wiring.hpp"
 #include "tcp_socket.hpp"
 #include "parallel/remote/detail/remote_lane.hpp"
+#include "parallel/remote/remote_executor.hpp"
 #include "parallel/remote/protocol.hpp"
 
 namespace parallel::remote {
@@ -529,6 +530,10 @@ bool cluster::alive(std::size_t i) const {
 
 expected<node_report> cluster::stats(std::size_t i,
                                      std::chrono::milliseconds timeout) const {
+  // A node known to be down cannot answer: say so now, as its tasks do,
+  // rather than after the timeout.
+  if (!alive(i))
+    return detail::node_down_error(name(i));
   expected<node_report> result{node_report{}};
   caf::scoped_actor self{st_->system()};
   self->request(handle(i), timeout, stats_atom::value)
@@ -538,7 +543,12 @@ expected<node_report> cluster::stats(std::size_t i,
         result = node_report{received, running,  peak,     completed,
                              failed,   panicked, cancelled};
       },
-      [&](caf::error& err) { result = std::move(err); });
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          err = make_error("node " + name(i) + " did not answer for its stats within "
+                           + std::to_string(timeout.count()) + " ms");
+        result = std::move(err);
+      });
   return result;
 }
 

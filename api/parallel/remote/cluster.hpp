@@ -95,7 +95,9 @@ public:
   /// that did not say).
   std::string offers(std::size_t i) const;
 
-  /// Asks node `i` for its counters.
+  /// Asks node `i` for its counters. A node that is down (`alive(i)` is
+  /// false) fails at once with `errc::node_down` naming it; one that does not
+  /// answer within `timeout` fails with an error saying so.
   expected<node_report> stats(std::size_t i,
                               std::chrono::milliseconds timeout
                               = std::chrono::seconds(5)) const;

@@ -60,6 +60,20 @@ int cancelled_at_shutdown(const parallel::multi_error& errs, std::string& other)
 
 } // namespace
 
+TEST_CASE("stats of a node known to be down fail at once with node_down") {
+  test::node_process n1;
+  client c;
+  auto nodes = c.connect({&n1});
+  REQUIRE(nodes.stats(0));
+  n1.kill(SIGKILL);
+  REQUIRE(eventually([&] { return !nodes.alive(0); }));
+  // Before, a minute's timeout was waited out to a bare request_timeout.
+  auto r = nodes.stats(0, std::chrono::minutes(1));
+  REQUIRE_FALSE(r);
+  CHECK(parallel::is(r.error(), errc::node_down));
+  CHECK(parallel::message(r.error()).find(nodes.name(0)) != std::string::npos);
+}
+
 TEST_CASE("a node ignores exit messages from its peers") {
   test::node_process n1;
   client c;
