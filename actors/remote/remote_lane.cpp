@@ -12,6 +12,7 @@
 #include <caf/send.hpp>
 
 #include "cluster_state.hpp"
+#include "parallel/detail/type_name.hpp"
 #include "parallel/remote/protocol.hpp"
 #include "parallel/remote/remote_executor.hpp"
 
@@ -139,6 +140,22 @@ std::size_t remote_lane::route(const std::string& name) {
 
 const context& remote_lane::group_context() const {
   return ctx_;
+}
+
+std::string remote_lane::unsendable(const caf::message& args) const {
+  // CAF serializes only its own types and those added with
+  // add_message_type; any other fails in the middleman, with a bare
+  // unexpected_message for the request.
+  auto& types = nodes_->system().types();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    auto& name = types.portable_name(args.type(i));
+    if (&name == &types.default_type_name() || name == types.default_type_name())
+      return "argument " + std::to_string(i + 1) + " is of type "
+             + parallel::detail::describe_types(args.drop(i).take(1))
+             + ", which this actor system cannot send to a node (add it with "
+               "add_message_type, on the node too)";
+  }
+  return {};
 }
 
 error remote_lane::no_offer_error(const std::string& task) const {

@@ -313,13 +313,18 @@ TEST_CASE("a remote error arrives as the same error") {
     remote::go_remote(cwe, "nope", 1);
     remote::go_remote(cwe, "fib", int64_t{3}); // fib takes an int32_t
     remote::go_remote(cwe, "hello", std::string{"x"}); // a string, not int64_t
+    // A type CAF cannot serialize (never added with add_message_type).
+    remote::go_remote(cwe, "sum", std::vector<double>{1.0, 2.0});
     auto r = cwe.wait();
-    REQUIRE(r.errors.size() == 3);
+    REQUIRE(r.errors.size() == 4);
     auto& e = r.errors.errors();
     // Nodes say what they offer: no node offers it, so it is never sent.
     CHECK_THAT(parallel::message(e[0]), Catch::Contains("no connected node offers remote task \"nope\""));
     CHECK_THAT(parallel::message(e[1]), Catch::Contains("int64_t(int32_t)"));
     CHECK_THAT(parallel::message(e[2]), Catch::Contains("expected a result of type int64_t, got (std::string)"));
+    CHECK_THAT(parallel::message(e[3]),
+               Catch::StartsWith("remote task \"sum\": argument 1 is of type ")
+                 && Catch::Contains("which this actor system cannot send to a node"));
   }
 }
 

@@ -63,6 +63,10 @@ public:
   /// The group's context (for its deadline).
   const context& group_context() const;
 
+  /// Why `args` cannot go to a node ("argument 1 is of type ..., which ..."),
+  /// or "" if every argument is of a type the actor system can send.
+  std::string unsendable(const caf::message& args) const;
+
   /// "host:port" of `dest`.
   std::string node_name(const caf::actor& dest) const;
 
