@@ -154,7 +154,8 @@ expected<caf::actor> connect_one(caf::actor_system& sys, const node_address& add
 }
 
 /// What a node says it offers: its task names, sorted, or nothing if it
-/// did not answer the question (a node of an older version).
+/// did not answer the question in time (then it is no parallel node, or it
+/// did not answer at all).
 std::optional<std::vector<std::string>> ask_tasks(caf::actor_system& sys,
                                                   const caf::actor& node,
                                                   milliseconds timeout) {
@@ -490,10 +491,15 @@ expected<cluster> cluster::connect(caf::actor_system& sys,
     }
   // Each node says which tasks it offers: groups route each task to the
   // nodes that offer it.
+  // A peer that does not answer is not a parallel node (a CAF program on
+  // the wrong port, say): tasks sent there would never be answered.
   for (auto& n : st->nodes) {
     auto left = std::max<long>(1, ms_left(deadline));
-    if (auto tasks = ask_tasks(sys, n->handle(), milliseconds{left}))
-      n->reconnected(n->handle(), std::move(tasks));
+    auto tasks = ask_tasks(sys, n->handle(), milliseconds{left});
+    if (!tasks)
+      return connect_error(n->addr, "it did not say which tasks it offers within the "
+                                    "connect timeout: is it a parallel node?");
+    n->reconnected(n->handle(), std::move(tasks));
   }
   st->start();
   return cluster{std::move(st)};

@@ -92,7 +92,8 @@ public:
   bool alive(std::size_t i) const;
 
   /// The tasks node `i` offers, as "echo, fib" ("tasks unknown" for a node
-  /// that did not say).
+  /// that came back but did not say again; `connect` refuses a peer that
+  /// does not say).
   std::string offers(std::size_t i) const;
 
   /// Asks node `i` for its counters. A node that is down (`alive(i)` is

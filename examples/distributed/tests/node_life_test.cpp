@@ -14,6 +14,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/skip.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
@@ -72,6 +75,34 @@ TEST_CASE("stats of a node known to be down fail at once with node_down") {
   REQUIRE_FALSE(r);
   CHECK(parallel::is(r.error(), errc::node_down));
   CHECK(parallel::message(r.error()).find(nodes.name(0)) != std::string::npos);
+}
+
+TEST_CASE("a CAF peer that is not a parallel node fails connect") {
+  // A CAF program on the port: it completes CAF's handshake, but its actor
+  // never answers (it skips what it does not know).
+  caf::actor_system_config peer_cfg;
+  peer_cfg.load<caf::io::middleman>();
+  caf::actor_system peer{peer_cfg};
+  // (An unused argument: CAF 0.17's spawn of a lambda taking only `self`
+  // trips UBSan.)
+  auto mute = peer.spawn(
+    [](caf::event_based_actor* self, int) -> caf::behavior {
+      self->set_default_handler(caf::skip);
+      return {[](int32_t) {}};
+    },
+    0);
+  auto port = peer.middleman().publish(mute, 0, "127.0.0.1");
+  REQUIRE(port);
+  client c;
+  remote::connect_options opts;
+  opts.timeout = 1500ms;
+  auto nodes = remote::cluster::connect(*c.sys, "127.0.0.1:" + std::to_string(*port), opts);
+  REQUIRE_FALSE(nodes);
+  CHECK(parallel::message(nodes.error())
+        == "cannot connect to node 127.0.0.1:" + std::to_string(*port)
+             + ": it did not say which tasks it offers within the connect timeout: is it a "
+               "parallel node?");
+  caf::anon_send_exit(mute, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("a node ignores exit messages from its peers") {
