@@ -149,7 +149,7 @@ std::string remote_lane::unsendable(const caf::message& args) const {
   auto& types = nodes_->system().types();
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto& name = types.portable_name(args.type(i));
-    if (&name == &types.default_type_name() || name == types.default_type_name())
+    if (name == types.default_type_name())
       return "argument " + std::to_string(i + 1) + " is of type "
              + parallel::detail::describe_types(args.drop(i).take(1))
              + ", which this actor system cannot send to a node (add it with "

@@ -77,7 +77,6 @@ public:
       sink_(sink),
       index_(index) {
     this->lane = lane_->route(name_);
-    unsendable_ = lane_->unsendable(content().get_as<caf::message>(3));
   }
 
   parallel::extension::task_outcome on_reply(caf::message& reply) override {
@@ -122,8 +121,12 @@ public:
       return sink_->fail(index_, node_down_error(node));
     }
     // An argument CAF cannot serialize: the middleman bounced the request.
-    if (err == caf::sec::unexpected_message && !unsendable_.empty())
-      return sink_->fail(index_, make_error("remote task \"" + name_ + "\": " + unsendable_));
+    // (Looked for only then: no cost to a task that was sent.)
+    if (err == caf::sec::unexpected_message) {
+      auto why = lane_->unsendable(content().get_as<caf::message>(3));
+      if (!why.empty())
+        return sink_->fail(index_, make_error("remote task \"" + name_ + "\": " + why));
+    }
     // Not routable (every node is down), a timeout, ...
     return sink_->fail(index_, std::move(err));
   }
@@ -141,7 +144,6 @@ private:
 
   std::shared_ptr<remote_lane> lane_;
   std::string name_;
-  std::string unsendable_; // why the arguments cannot be sent, if they cannot
   Sink* sink_;
   std::size_t index_;
   std::size_t attempts_ = 0;

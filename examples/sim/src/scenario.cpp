@@ -265,7 +265,7 @@ public:
   // characters (a tab or escape would break the columns or the terminal).
   std::string one_line(const toml::node& n, std::string_view key) const {
     auto s = text(n, key);
-    if (auto bad = control_char(s))
+    if (auto bad = unprintable_char(s))
       fail(n, "'" + std::string{key} + "' has a control character (" + *bad + ")");
     if (only_spaces(s))
       fail(n, "'" + std::string{key} + "' is only spaces");
@@ -284,10 +284,6 @@ public:
       --cut; // not inside a UTF-8 character
     return escape_for_terminal(name.substr(0, cut)) + "... (" + std::to_string(name.size())
            + " bytes)";
-  }
-
-  static std::optional<std::string> control_char(std::string_view s) {
-    return unprintable_char(s);
   }
 
   // Text printed as lines under the table's heading: newlines and tabs are
@@ -483,7 +479,7 @@ scenario read_scenario(const toml::table& root, const std::string& source) {
     auto& key_at = k.source().begin.line > 0 ? k.source() : v.source();
     if (s.name.empty())
       r.fail(key_at, "a service name must not be empty");
-    if (auto bad = reader::control_char(s.name))
+    if (auto bad = unprintable_char(s.name))
       r.fail(key_at, "the service name has a control character (" + *bad + ")");
     if (only_spaces(s.name))
       r.fail(key_at, "the service name is only spaces");
