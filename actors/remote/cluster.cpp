@@ -272,11 +272,39 @@ std::string node_address::to_string() const {
   return host + ":" + std::to_string(port);
 }
 
+namespace {
+
+// `text` as an error message may show it: bytes outside printable ASCII
+// as \xNN, so that a hostile argument cannot drive the terminal.
+std::string printable(const std::string& text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+
+} // namespace
+
 expected<node_address> parse_node_address(const std::string& text) {
   auto bad = [&](const std::string& why) {
-    return make_error("bad node address \"" + text + "\": " + why
-                      + " (expected HOST:PORT)");
+    return make_error("bad node address \"" + printable(text) + "\": " + why
+                      + " (expected HOST:PORT, or [IPV6]:PORT)");
   };
+  for (unsigned char c : text)
+    if (c <= 0x20 || c == 0x7f)
+      return bad(c == ' ' ? "it contains a space" : "it contains a control character");
   auto colon = text.rfind(':');
   if (colon == std::string::npos)
     return bad("no port");
@@ -284,8 +312,16 @@ expected<node_address> parse_node_address(const std::string& text) {
     return bad("no host");
   node_address out;
   out.host = text.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+  if (out.host.front() == '[') {
+    if (out.host.size() < 3 || out.host.back() != ']')
+      return bad("an unclosed or empty bracket");
     out.host = out.host.substr(1, out.host.size() - 2);
+  } else if (out.host.find(':') != std::string::npos) {
+    // "::1:4242" could be an address of its own: brackets make it one.
+    return bad("an IPv6 address goes in brackets, as in [::1]:4242");
+  }
+  if (out.host.find_first_of("[]") != std::string::npos)
+    return bad("a bracket inside the host");
   auto port = text.substr(colon + 1);
   if (port.empty() || port.size() > 5
       || port.find_first_not_of("0123456789") != std::string::npos)
@@ -300,22 +336,32 @@ expected<node_address> parse_node_address(const std::string& text) {
 expected<std::vector<node_address>> parse_node_list(const std::string& text) {
   std::vector<node_address> out;
   std::size_t pos = 0;
-  while (pos <= text.size()) {
+  std::size_t number = 0;
+  while (true) {
     auto comma = text.find(',', pos);
     auto item = text.substr(pos, comma == std::string::npos ? std::string::npos
                                                             : comma - pos);
-    if (!item.empty()) {
-      auto addr = parse_node_address(item);
-      if (!addr)
-        return addr.error();
-      out.push_back(std::move(*addr));
+    ++number;
+    // Spaces around an entry ("a:1, b:2") are allowed; an empty entry is
+    // a typo that would otherwise connect to fewer nodes than meant.
+    auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) {
+      if (text.find_first_not_of(" \t") == std::string::npos)
+        return make_error("no nodes given (expected HOST:PORT,HOST:PORT...)");
+      return make_error("bad node list \"" + printable(text) + "\": entry "
+                        + std::to_string(number) + " is empty");
     }
+    auto last = item.size();
+    while (is_space(item[last - 1]))
+      --last;
+    auto addr = parse_node_address(item.substr(first, last - first));
+    if (!addr)
+      return addr.error();
+    out.push_back(std::move(*addr));
     if (comma == std::string::npos)
       break;
     pos = comma + 1;
   }
-  if (out.empty())
-    return make_error("no nodes given (expected HOST:PORT,HOST:PORT...)");
   return out;
 }
 

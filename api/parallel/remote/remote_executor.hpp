@@ -82,18 +82,24 @@ public:
   parallel::extension::task_outcome on_reply(caf::message& reply) override {
     using T = typename Sink::value_type;
     if (reply.match_element<ok_atom>(0)) {
-      lane_->count_reply(dest(), true);
+      // A value of the wrong type counts as a failure of that node, in its
+      // counters and its health: it runs a task of another shape.
       if constexpr (std::is_void_v<T>) {
+        lane_->count_reply(dest(), true);
         return sink_->ok(index_);
       } else if constexpr (!std::is_void_v<R> && !std::is_same_v<R, T>) {
         static_assert(std::is_convertible_v<R, T>,
                       "the remote task's result does not convert to the "
                       "wrapper's value type");
-        if (reply.size() == 2 && reply.match_element<R>(1))
+        bool right = reply.size() == 2 && reply.match_element<R>(1);
+        lane_->count_reply(dest(), right);
+        if (right)
           return sink_->ok(index_, T(std::move(reply.get_mutable_as<R>(1))));
         return wrong_type(reply, wire_name<R>());
       } else {
-        if (reply.size() == 2 && reply.match_element<T>(1))
+        bool right = reply.size() == 2 && reply.match_element<T>(1);
+        lane_->count_reply(dest(), right);
+        if (right)
           return sink_->ok(index_, std::move(reply.get_mutable_as<T>(1)));
         return wrong_type(reply, wire_name<T>());
       }

@@ -326,6 +326,19 @@ TEST_CASE("a remote error arrives as the same error") {
                Catch::StartsWith("remote task \"sum\": argument 1 is of type ")
                  && Catch::Contains("which this actor system cannot send to a node"));
   }
+  SECTION("a result of the wrong type counts as a failure of its node") {
+    auto ex = remote::spread(parallel::unlimited(*c.sys), nodes);
+    parallel::collect_with_errs<int64_t> cwe(ex);
+    remote::go_remote(cwe, "hello", std::string{"x"}); // answers a string
+    remote::go_remote(cwe, "fib", int32_t{10});        // answers an int64_t
+    auto r = cwe.wait();
+    CHECK(r.errors.size() == 1);
+    CHECK(r.values == std::vector<int64_t>{55});
+    auto split = ex.node_stats();
+    REQUIRE(split.size() == 1);
+    CHECK(split[0].ok == 1);
+    CHECK(split[0].failed == 1);
+  }
 }
 
 TEST_CASE("a remote exception arrives as a panic with its type and text") {
@@ -564,6 +577,28 @@ TEST_CASE("connecting to a node that is not there fails fast and clearly") {
     REQUIRE(ok);
     CHECK((*ok)[1].host == "::1");
     CHECK((*ok)[1].to_string() == "[::1]:2");
+    auto spaced = remote::parse_node_list(" a:1 ,\tb:2 ");
+    REQUIRE(spaced);
+    CHECK(spaced->size() == 2);
+    CHECK((*spaced)[0].host == "a");
+    CHECK((*spaced)[1].host == "b");
+  }
+  SECTION("an address list with a hole or an ambiguous address") {
+    auto why = [](const std::string& text) {
+      auto r = remote::parse_node_list(text);
+      return r ? std::string{"accepted"} : parallel::message(r.error());
+    };
+    CHECK_THAT(why("a:1,,b:2"), Catch::Contains("entry 2 is empty"));
+    CHECK_THAT(why("a:1,"), Catch::Contains("entry 2 is empty"));
+    CHECK_THAT(why(" , "), Catch::Contains("entry 1 is empty"));
+    CHECK_THAT(why("  "), Catch::Contains("no nodes given"));
+    CHECK_THAT(why("::1:4242"), Catch::Contains("IPv6 address goes in brackets"));
+    CHECK_THAT(why("[::1:4242"), Catch::Contains("unclosed or empty bracket"));
+    CHECK_THAT(why("[]:4242"), Catch::Contains("unclosed or empty bracket"));
+    CHECK_THAT(why("a]:4242"), Catch::Contains("bracket inside the host"));
+    CHECK_THAT(why("my host:4242"), Catch::Contains("contains a space"));
+    CHECK_THAT(why("a\x1b[2J:4242"),
+               Catch::Contains("control character") && Catch::Contains("a\\x1b[2J"));
   }
 }
 
