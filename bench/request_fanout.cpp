@@ -228,6 +228,44 @@ caf::behavior library_handler(caf::event_based_actor* self, caf::actor service,
   };
 }
 
+/// Plain CAF's handler (request().then() per look-up) that also makes a
+/// `collect<int32_t>(limited(bound))` per request, submits nothing to it, and
+/// answers from its `await` once every reply is in: what a group and its
+/// await cost alone, whoever sends the look-ups.
+struct floor_tally {
+  int64_t sum = 0;
+  std::size_t left = 0;
+};
+
+caf::behavior group_floor_handler(caf::event_based_actor* self, caf::actor service,
+                                  std::size_t bound) {
+  return {
+    [=](handle_atom, uint64_t id) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise();
+      auto group = std::make_shared<parallel::collect<int32_t>>(
+        parallel::limited(self->system(), context::background(), bound));
+      auto t = std::make_shared<floor_tally>();
+      t->left = lookups_of(id);
+      for (std::size_t i = 0; i < lookups_of(id); ++i)
+        self->request(service, caf::infinite, ping_atom::value, lookup_key(id, i))
+          .then(
+            [=](int32_t value) mutable {
+              t->sum += value;
+              if (--t->left == 0)
+                group->await(self, [=](parallel::expected<std::vector<int32_t>>) mutable {
+                  rp.deliver(t->sum);
+                  self->quit();
+                });
+            },
+            [=](caf::error& err) mutable {
+              rp.deliver(std::move(err));
+              self->quit();
+            });
+      return rp;
+    },
+  };
+}
+
 void run_actor(bench_env& env, int rep) {
   auto& sys = env.sys;
   auto& p = env.p;
@@ -245,7 +283,8 @@ void run_actor(bench_env& env, int rep) {
     put(rate, t.requests_per_s);
     put(tail, t.p99_us);
     put(threads, t.threads_peak);
-    threads.extra[peer == nullptr ? "before" : "caf_before"].push_back(t.threads_before);
+    threads.extra[peer == nullptr ? std::string{"before"} : std::string{peer} + "_before"]
+      .push_back(t.threads_before);
   };
   rotate_run(rep, {
     [&] {
@@ -257,6 +296,16 @@ void run_actor(bench_env& env, int rep) {
                         },
                         p.actor_requests, p.actor_in_flight, p.stall_limit,
                         "request_fanout/actor (ours)"));
+    },
+    [&] {
+      auto bound = p.actor_bound;
+      record("caf+group", run_handlers(
+                            sys,
+                            [service, bound](caf::actor_system& s) {
+                              return s.spawn(group_floor_handler, service, bound);
+                            },
+                            p.actor_requests, p.actor_in_flight, p.stall_limit,
+                            "request_fanout/actor (caf+group)"));
     },
     [&] {
       record("caf", run_handlers(
@@ -281,14 +330,20 @@ void finish_actor(bench_env& env) {
   auto t = median(tail.ours) / med(tail, "caf");
   tail.goal = target{"<= 1.2x caf", t <= 1.2};
   std::ostringstream os;
-  os << ratio_text(r) << " caf (" << p.actor_requests << " requests, "
+  os << ratio_text(r) << " caf, caf+group "
+     << ratio_text(med(rate, "caf+group") / med(rate, "caf")) << " caf ("
+     << p.actor_requests << " requests, "
      << p.actor_in_flight << " in flight, each to an actor of its own that fans out "
      << "5-10 look-ups to a service answering after "
      << p.actor_service_latency.count() << " ms; ours = collect<int32_t>(limited("
      << p.actor_bound << ")) + go_request + await; caf = request().then() per "
-        "look-up, counting replies; every answer checked)";
+        "look-up, counting replies; caf+group = the same plus an empty "
+        "collect group made and awaited per request: what a group and its "
+        "await cost alone; every answer checked)";
   rate.note = os.str();
-  tail.note = ratio_text(t) + " caf (request latency at the client, 99th percentile)";
+  tail.note = ratio_text(t) + " caf (request latency at the client, 99th percentile); "
+              "caf+group " + ratio_text(med(tail, "caf+group") / med(tail, "caf"))
+              + " caf";
   std::ostringstream th;
   th << "most threads the process held during the run, sampled every ms; before "
         "the run: "
