@@ -295,6 +295,13 @@ int sim_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         << escape_for_terminal(max_time_text) << "' (see --help)\n";
     return 2;
   }
+  // Below a millisecond no run fits, and the refusal would print the limit
+  // as "0.00 ms".
+  if (*max_time_s > 0 && *max_time_s < 0.001) {
+    err << "parallel-sim: --max-time: " << escape_for_terminal(max_time_text)
+        << " s is below 1 ms, which no run fits; give at least 0.001 (0: no limit)\n";
+    return 2;
+  }
   std::optional<sweep_spec> sweep_arg;
   if (sweep_opt->count() > 0) {
     try {

@@ -140,6 +140,11 @@ fetch = ["p"]
 executor = "unlimited"
 )");
   CHECK(sim_test::run_cli({small, "--max-time", "0.001"}).status == 2);
+  r = sim_test::run_cli({small, "--max-time", "0.0000001"});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "parallel-sim: --max-time: 0.0000001 s is below 1 ms, which no run "
+                 "fits; give at least 0.001 (0: no limit)\n");
   CHECK(sim_test::run_cli({small, "--max-time", "5"}).status == 0);
   CHECK(sim_test::run_cli({small, "--max-time", "0"}).status == 0);
   for (auto bad : {"abc", "-1", "1e3", ""}) {
